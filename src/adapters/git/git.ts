@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+/** A git command that failed: what ran, where, and what git said. */
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly cwd: string,
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(`git ${args.join(' ')} failed in ${cwd}${exitCode === null ? '' : ` (exit ${exitCode})`}: ${stderr.trim() || 'no message'}`);
+    this.name = 'GitError';
+  }
+}
+
+export interface GitRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * Runs git with an argument vector and reports the exit code instead of throwing, for the
+ * commands (merge-tree, diff --quiet) whose exit code is the answer.
+ */
+export function runGit(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<GitRun> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, { cwd, env: opts.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+      if (code === null) reject(new GitError(args, cwd, `${stderr}${(err as Error).message}`, null));
+      else resolve({ stdout, stderr, exitCode: code });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** Runs git and returns stdout, or throws a GitError. */
+export async function git(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
+  const r = await runGit(cwd, args, opts);
+  if (r.exitCode !== 0) throw new GitError(args, cwd, r.stderr, r.exitCode);
+  return r.stdout;
+}
+
+export function simple(cwd: string): SimpleGit {
+  return simpleGit({ baseDir: cwd, maxConcurrentProcesses: 4 });
+}
+
+/** The branch checked out in a worktree, read from its HEAD without spawning git. */
+export async function checkedOutBranch(gitDir: string): Promise<string | null> {
+  try {
+    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+    const m = head.match(/^ref: refs\/heads\/(.+)$/);
+    return m?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function resolveCommit(cwd: string, rev: string): Promise<string | null> {
+  const r = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}

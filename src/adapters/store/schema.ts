@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { MusterState } from '../../core/state.js';
+import { ACTIVITIES, RISKS, TASK_STATES } from '../../core/task.js';
+import { portsViewSchema, sessionViewSchema } from '../../protocol/shapes.js';
+
+const storedTaskSchema = z.object({
+  id: z.number().int().positive(),
+  title: z.string(),
+  prompt: z.string(),
+  agent: z.string(),
+  writes: z.array(z.string()),
+  reads: z.array(z.string()),
+  after: z.array(z.number().int()),
+  risk: z.enum(RISKS),
+  state: z.enum(TASK_STATES),
+  reason: z.string().nullable(),
+  branch: z.string().nullable(),
+  worktree: z.string().nullable(),
+  base: z.string().nullable(),
+  ports: portsViewSchema.nullable(),
+  activity: z.object({ status: z.enum(ACTIVITIES), since: z.string(), source: z.enum(['reported', 'heuristic', 'none']) }),
+  sessions: z.array(sessionViewSchema),
+  feedback: z.array(z.string()).default([]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** The store file of the current schema version. Fields added within a version have defaults. */
+export const storeSchema = z.object({
+  version: z.number().int(),
+  nextTaskId: z.number().int().positive(),
+  paused: z.boolean(),
+  order: z.array(z.number().int()),
+  tasks: z.array(storedTaskSchema),
+});
+
+// The schema and the core type must describe the same data.
+type Stored = z.output<typeof storeSchema>;
+const _sameShape: (s: Stored) => MusterState = (s) => s;
+void _sameShape;

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { connect, NotRunningError } from '../../client/connect.js';
+import { printJson, println, statusText, taskJson } from '../output.js';
+import { withClient } from '../session.js';
+
+export function registerDaemonCommands(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the supervisor in the foreground (other commands start it in the background)')
+    .action(async () => {
+      const { runDaemon } = await import('../../supervisor/daemon.js');
+      process.exitCode = await runDaemon(process.cwd());
+    });
+
+  program
+    .command('stop')
+    .description('stop the supervisor; agents get SIGTERM, then SIGKILL, and their tasks stay restartable')
+    .action(async () => {
+      let client;
+      try {
+        ({ client } = await connect({ autostart: false }));
+      } catch (e) {
+        if (e instanceof NotRunningError) {
+          println('No muster supervisor is running for this repository.');
+          return;
+        }
+        throw e;
+      }
+      const { pid } = await client.call('ping', {});
+      const gone = new Promise<void>((resolve) => client.onDisconnect(resolve));
+      await client.call('daemon.stop', {});
+      await gone;
+      println(`Stopped the muster supervisor (pid ${pid}).`);
+    });
+
+  program
+    .command('status')
+    .description('the supervisor, workers, tasks, locks and conflicts at a glance')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const s = await withClient((c) => c.call('status', {}));
+      if (o.json) printJson({ ...s, tasks: s.tasks.map(taskJson) });
+      else println(statusText(s));
+    });
+
+  program
+    .command('pause')
+    .description('stop dispatching new tasks (running ones go on)')
+    .action(async () => {
+      await withClient((c) => c.call('dispatch.pause', {}));
+      println('Dispatch paused: running agents go on, no new task starts. "muster resume" restarts it.');
+    });
+
+  program
+    .command('resume')
+    .description('dispatch again')
+    .action(async () => {
+      await withClient((c) => c.call('dispatch.resume', {}));
+      println('Dispatch resumed.');
+    });
+}

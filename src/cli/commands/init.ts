@@ -1,0 +1,38 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { defaultConfigText, proposeGates } from '../../config/default-file.js';
+import { pathsFor } from '../../client/connect.js';
+import { MusterError } from '../../protocol/errors.js';
+import { println } from '../output.js';
+
+export function registerInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description('write a commented .muster/config.yaml, with quality gates proposed from this project')
+    .option('--force', 'replace an existing config (the old one is kept as config.yaml.bak)')
+    .action((o: { force?: boolean }) => {
+      const paths = pathsFor(process.cwd());
+      const file = paths.configFile;
+      const shown = relative(process.cwd(), file) || file;
+      if (existsSync(file) && !o.force) {
+        throw new MusterError('bad-input', `${shown} already exists and was left as it is. Edit it, or run "muster init --force" to replace it (the old file is kept as config.yaml.bak).`);
+      }
+      mkdirSync(dirname(file), { recursive: true });
+      if (existsSync(file)) copyFileSync(file, `${file}.bak`);
+      const root = paths.repo.mainRoot;
+      const target = currentBranch(paths.repo.commonDir) ?? 'main';
+      const gates = proposeGates(root);
+      writeFileSync(file, defaultConfigText({ target, gates, hasPackageJson: existsSync(join(root, 'package.json')) }));
+      println(`Wrote ${shown}${gates.length ? ` with gates: ${gates.map((g) => g.name).join(', ')}` : ''}.`);
+      println('Next: muster task add "title" --prompt "..."  then  muster');
+    });
+}
+
+function currentBranch(commonDir: string): string | null {
+  try {
+    return /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(commonDir, 'HEAD'), 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT, MusterError } from '../protocol/errors.js';
+import { registerDaemonCommands } from './commands/daemon.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerTaskCommands } from './commands/task.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('muster')
+    .description('Supervise a swarm of AI coding agents working in parallel on one git repository.')
+    .version(pkg.version)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerInitCommand(program);
+  registerDaemonCommands(program);
+  registerTaskCommands(program);
+  return program;
+}
+
+function wantsJson(argv: string[]): boolean {
+  return argv.includes('--json');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every usage error is bad input.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (e instanceof MusterError) {
+      if (wantsJson(argv)) process.stdout.write(`${JSON.stringify({ error: e.toWire() }, null, 2)}\n`);
+      process.stderr.write(`muster: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`muster: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.failure;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

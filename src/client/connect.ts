@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MusterError } from '../protocol/errors.js';
+import type { Caller } from '../protocol/methods.js';
+import { musterPaths, type MusterPaths } from '../paths/muster-paths.js';
+import { locateRepo } from '../paths/repo.js';
+import { MusterClient } from './client.js';
+
+/** Keep in sync with the supervisor: a background start that found another supervisor. */
+const EXIT_ALREADY_RUNNING = 75;
+/** The package's bin, found upward from this module whether it runs built (dist/src) or from source. */
+const BIN = findBin(dirname(fileURLToPath(import.meta.url)));
+
+function findBin(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = resolve(dir, 'bin/muster.js');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`bin/muster.js not found above ${from}`);
+}
+
+export interface ConnectOptions {
+  cwd?: string;
+  /** Start the supervisor when none is running (default true). */
+  autostart?: boolean;
+  timeoutMs?: number;
+}
+
+export function callerFor(paths: MusterPaths, cwd: string): Caller {
+  const env = Number(process.env.MUSTER_TASK_ID);
+  return {
+    cwd,
+    worktreeRoot: paths.repo.worktreeRoot,
+    envTaskId: Number.isInteger(env) && env > 0 ? env : null,
+    pid: process.pid,
+    ppid: process.ppid,
+  };
+}
+
+export function pathsFor(cwd: string): MusterPaths {
+  try {
+    return musterPaths(locateRepo(cwd));
+  } catch (e) {
+    throw new MusterError('bad-input', (e as Error).message);
+  }
+}
+
+function isNotListening(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED';
+}
+
+/** Connects to the repository's supervisor, starting it in the background if needed. */
+export async function connect(opts: ConnectOptions = {}): Promise<{ client: MusterClient; paths: MusterPaths }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const paths = pathsFor(cwd);
+  const caller = callerFor(paths, cwd);
+  try {
+    return { client: await MusterClient.open(paths.socketPath, caller), paths };
+  } catch (e) {
+    if (!isNotListening(e) || opts.autostart === false) {
+      if (isNotListening(e)) throw new NotRunningError();
+      throw e;
+    }
+  }
+  await startInBackground(paths, opts.timeoutMs ?? 15_000);
+  return { client: await MusterClient.open(paths.socketPath, caller), paths };
+}
+
+export class NotRunningError extends MusterError {
+  constructor() {
+    super('failure', 'No muster supervisor is running for this repository.');
+  }
+}
+
+/**
+ * Spawns `muster daemon` detached, with its output in daemon.log, and waits until its socket
+ * answers. If it exits first, its own message explains why (bad config, corrupt store).
+ */
+async function startInBackground(paths: MusterPaths, timeoutMs: number): Promise<void> {
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  rotateLog(paths.daemonLog);
+  const offset = existsSync(paths.daemonLog) ? statSync(paths.daemonLog).size : 0;
+  const log = openSync(paths.daemonLog, 'a', 0o600);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MUSTER_') || k === 'MUSTER_DEBUG'));
+  const child = spawn(process.execPath, [BIN, 'daemon'], {
+    cwd: paths.repo.mainRoot,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...env, MUSTER_SPAWNED: '1' },
+  });
+  closeSync(log);
+  let exited: number | null = null;
+  child.once('exit', (code, signal) => {
+    exited = code ?? (signal ? 128 : 1);
+  });
+  child.unref();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const probe = await MusterClient.open(paths.socketPath, callerFor(paths, paths.repo.mainRoot));
+      probe.close();
+      return;
+    } catch (e) {
+      if (!isNotListening(e)) throw e;
+    }
+    if (exited !== null && exited !== EXIT_ALREADY_RUNNING) {
+      const said = readFileSync(paths.daemonLog, 'utf8').slice(offset).trim().replace(/^muster: /, '');
+      throw new MusterError(exited === 2 ? 'config' : 'failure', said || `The muster supervisor exited with code ${exited} before it was ready; see ${paths.daemonLog}.`);
+    }
+    if (Date.now() > deadline) {
+      throw new MusterError('failure', `The muster supervisor did not start within ${timeoutMs / 1000}s; see ${paths.daemonLog}.`);
+    }
+    await new Promise((r) => setTimeout(r, exited === null ? 15 : 30));
+  }
+}
+
+function rotateLog(file: string): void {
+  try {
+    if (statSync(file).size > 1024 * 1024) renameSync(file, `${file}.1`);
+  } catch {
+    // no log yet
+  }
+}
+

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { wireErrorSchema } from './errors.js';
+import { callerSchema } from './methods.js';
+
+/** Client -> supervisor: one request, answered by exactly one reply with the same id. */
+export const requestSchema = z.object({
+  t: z.literal('req'),
+  id: z.number().int(),
+  method: z.string(),
+  params: z.unknown(),
+  caller: callerSchema.optional(),
+});
+export type Request = z.infer<typeof requestSchema>;
+
+export const replySchema = z.union([
+  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(false), error: wireErrorSchema }),
+]);
+export type Reply = z.infer<typeof replySchema>;
+
+/** Supervisor -> client, unasked, after `subscribe`: something changed. */
+export const eventSchema = z.object({
+  t: z.literal('evt'),
+  topic: z.string(),
+  data: z.unknown(),
+});
+export type EventMessage = z.infer<typeof eventSchema>;
+
+export const serverMessageSchema = z.union([replySchema, eventSchema]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;

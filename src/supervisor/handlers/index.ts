@@ -1,0 +1,39 @@
+import { MusterError } from '../../protocol/errors.js';
+import type { Request } from '../../protocol/messages.js';
+import { isMethod, METHODS, type Caller, type MethodName } from '../../protocol/methods.js';
+import type { Connection } from '../server.js';
+import type { Supervisor } from '../supervisor.js';
+import { setPaused, status } from './status-handlers.js';
+import { taskAdd, taskAssign, taskCancel, taskList, taskMove, taskShow } from './task-handlers.js';
+
+type Handler = (sup: Supervisor, params: never, caller: Caller | undefined, conn: Connection) => unknown;
+
+const HANDLERS: Record<MethodName, Handler> = {
+  ping: (sup) => ({ pid: sup.ctx.pid }),
+  status: (sup) => status(sup),
+  'daemon.stop': (sup) => {
+    setImmediate(() => sup.stop());
+    return { ok: true };
+  },
+  'dispatch.pause': (sup, _p, caller) => setPaused(sup, true, sup.actorOf(caller)),
+  'dispatch.resume': (sup, _p, caller) => setPaused(sup, false, sup.actorOf(caller)),
+  'task.add': taskAdd as Handler,
+  'task.list': taskList,
+  'task.show': taskShow as Handler,
+  'task.cancel': taskCancel as Handler,
+  'task.move': taskMove as Handler,
+  'task.assign': taskAssign as Handler,
+};
+
+/** Validates a request against its method's schema, runs it, and checks the result too. */
+export async function handleRequest(sup: Supervisor, req: Request, conn: Connection): Promise<unknown> {
+  if (!isMethod(req.method)) throw new MusterError('bad-input', `Unknown method "${req.method}".`);
+  const spec = METHODS[req.method];
+  const params = spec.params.safeParse(req.params ?? {});
+  if (!params.success) {
+    const issue = params.error.issues[0];
+    throw new MusterError('bad-input', `Bad parameters for ${req.method}: ${issue?.path.join('.') || 'params'}: ${issue?.message}`);
+  }
+  const result = await HANDLERS[req.method](sup, params.data as never, req.caller, conn);
+  return spec.result.parse(result);
+}

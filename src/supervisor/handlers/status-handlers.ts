@@ -1,0 +1,32 @@
+import { resolveCommit } from '../../adapters/git/git.js';
+import { TASK_STATES } from '../../core/task.js';
+import type { ResultOf } from '../../protocol/methods.js';
+import type { Supervisor } from '../supervisor.js';
+import { taskViews } from '../views.js';
+
+export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
+  const { ctx, state } = sup;
+  const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((s) => [s, 0]));
+  for (const t of state.tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return {
+    repo: ctx.paths.repo.mainRoot,
+    target: ctx.target,
+    targetTip: await resolveCommit(ctx.paths.repo.mainRoot, `refs/heads/${ctx.target}`),
+    daemon: { pid: ctx.pid, startedAt: ctx.startedAt, socket: ctx.paths.socketPath },
+    workers: { running: counts.running ?? 0, max: sup.config.parallel.max_workers },
+    paused: state.paused,
+    counts,
+    blockers: { unread: 0 },
+    configError: null,
+    tasks: taskViews(state),
+    locks: [],
+    conflicts: [],
+  };
+}
+
+export async function setPaused(sup: Supervisor, paused: boolean, actor: string): Promise<{ paused: boolean }> {
+  if (sup.state.paused !== paused) {
+    await sup.apply({ ...sup.state, paused }, [{ actor, kind: paused ? 'dispatch-paused' : 'dispatch-resumed', details: {} }]);
+  }
+  return { paused: sup.state.paused };
+}
