@@ -1,22 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../paths/package-root.js';
 import { EXIT, MusterError } from '../protocol/errors.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerInitCommand } from './commands/init.js';
+import { registerAgentCommands } from './commands/agents.js';
+import { registerAttachCommand } from './commands/attach.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerTaskCommands } from './commands/task.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('muster')
     .description('Supervise a swarm of AI coding agents working in parallel on one git repository.')
-    .version(pkg.version)
+    .version(packageVersion())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });
   registerInitCommand(program);
   registerDaemonCommands(program);
-  registerTaskCommands(program);
+  const task = registerTaskCommands(program);
+  registerAgentCommands(program, task);
+  registerRunCommand(program);
+  registerAttachCommand(program);
   return program;
 }
 

@@ -1,25 +1,15 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
 import { musterPaths, type MusterPaths } from '../paths/muster-paths.js';
+import { musterBin } from '../paths/package-root.js';
 import { locateRepo } from '../paths/repo.js';
 import { MusterClient } from './client.js';
 
 /** Keep in sync with the supervisor: a background start that found another supervisor. */
 const EXIT_ALREADY_RUNNING = 75;
-/** The package's bin, found upward from this module whether it runs built (dist/src) or from source. */
-const BIN = findBin(dirname(fileURLToPath(import.meta.url)));
-
-function findBin(from: string): string {
-  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = resolve(dir, 'bin/muster.js');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`bin/muster.js not found above ${from}`);
-}
+const BIN = musterBin();
 
 export interface ConnectOptions {
   cwd?: string;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { applyOverrides, DEFAULT_BINDINGS } from '../keymap/index.js';
 import { agentPresets, configSchema, type MusterConfig } from './schema.js';
 
 /** One thing wrong with the config file, located. */
@@ -71,6 +72,16 @@ export function parseConfig(text: string, displayName: string): MusterConfig {
         received: JSON.stringify(config.default_agent),
       },
     ]);
+  }
+  const keys = applyOverrides(DEFAULT_BINDINGS, config.keys);
+  if (!keys.ok) {
+    throw new ConfigError(
+      keys.problems.map((problem) => {
+        const m = /^keys\.([^:]+): (.*)$/.exec(problem);
+        const key = m?.[1] ?? '';
+        return { file: displayName, line: lineOf(doc, lineCounter, key ? ['keys', key] : ['keys']), path: key ? `keys.${key}` : 'keys', expected: (m?.[2] ?? problem).replace(/^expected /, ''), received: '' };
+      }),
+    );
   }
   for (const [i, pattern] of Object.values(config.agents).flatMap((a) => a.waiting_patterns).entries()) {
     try {

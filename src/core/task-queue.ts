@@ -86,6 +86,7 @@ export function addTask<S extends QueueState>(state: S, input: TaskInput, now: s
     activity: { status: 'unknown', since: now, source: 'none' },
     sessions: [],
     feedback: [],
+    handoffFrom: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -23,6 +23,8 @@ export interface AgentSession {
   n: number;
   agent: string;
   pid: number | null;
+  /** The pid's process start time, so a reused pid is never taken for the agent. */
+  pidStart: string | null;
   startedAt: string;
   endedAt: string | null;
   exitCode: number | null;
@@ -57,6 +59,8 @@ export interface Task {
   sessions: AgentSession[];
   /** Operator feedback from rejected merges, oldest first. */
   feedback: string[];
+  /** Set when the task changed agent after work began: the next session gets a hand-off note. */
+  handoffFrom: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,8 +1,9 @@
+import { DEFAULT_BINDINGS, keymapMarkdown } from '../keymap/index.js';
 import { configTable } from './config-table.js';
 
 /** Sections of README.md that are generated; each sits between its two marker comments. */
 export function generatedSections(): Record<string, string> {
-  return { config: configTable() };
+  return { config: configTable(), keys: keymapMarkdown(DEFAULT_BINDINGS) };
 }
 
 export function applySections(readme: string, sections: Record<string, string>): string {

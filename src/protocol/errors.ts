@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Exit codes of every command (spec §11). */
 export const EXIT = { ok: 0, failure: 1, badInput: 2, conflict: 3 } as const;
@@ -9,7 +9,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const wireErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
-  data: z.unknown().optional(),
+  data: z.optional(z.unknown()),
 });
 export type WireError = z.infer<typeof wireErrorSchema>;
 

@@ -1,20 +1,20 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { wireErrorSchema } from './errors.js';
 import { callerSchema } from './methods.js';
 
 /** Client -> supervisor: one request, answered by exactly one reply with the same id. */
 export const requestSchema = z.object({
   t: z.literal('req'),
-  id: z.number().int(),
+  id: z.int(),
   method: z.string(),
   params: z.unknown(),
-  caller: callerSchema.optional(),
+  caller: z.optional(callerSchema),
 });
 export type Request = z.infer<typeof requestSchema>;
 
 export const replySchema = z.union([
-  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
-  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(false), error: wireErrorSchema }),
+  z.object({ t: z.literal('res'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ t: z.literal('res'), id: z.int(), ok: z.literal(false), error: wireErrorSchema }),
 ]);
 export type Reply = z.infer<typeof replySchema>;
 

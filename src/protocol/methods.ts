@@ -1,42 +1,42 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RISKS } from '../core/task.js';
-import { statusViewSchema, taskViewSchema } from './shapes.js';
+import { gcResultSchema, statusViewSchema, taskViewSchema } from './shapes.js';
 
-const taskId = z.number().int().positive();
+const taskId = z.int().check(z.positive());
 
 /** Who is calling: lets a command run inside a worktree act for that worktree's task. */
 export const callerSchema = z.object({
   cwd: z.string(),
-  worktreeRoot: z.string().nullable(),
-  envTaskId: z.number().int().positive().nullable(),
-  pid: z.number().int(),
-  ppid: z.number().int(),
+  worktreeRoot: z.nullable(z.string()),
+  envTaskId: z.nullable(z.int().check(z.positive())),
+  pid: z.int(),
+  ppid: z.int(),
 });
 export type Caller = z.infer<typeof callerSchema>;
 
 export const taskAddParams = z.object({
   title: z.string(),
-  prompt: z.string().optional(),
-  agent: z.string().optional(),
-  writes: z.array(z.string()).default([]),
-  reads: z.array(z.string()).default([]),
-  after: z.array(z.number().int()).default([]),
-  risk: z.string().optional(),
+  prompt: z.optional(z.string()),
+  agent: z.optional(z.string()),
+  writes: z._default(z.array(z.string()), []),
+  reads: z._default(z.array(z.string()), []),
+  after: z._default(z.array(z.int()), []),
+  risk: z.optional(z.string()),
 });
 
 export const queueMoveSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('up') }),
   z.object({ kind: z.literal('down') }),
   z.object({ kind: z.literal('top') }),
-  z.object({ kind: z.literal('to'), position: z.number().int() }),
+  z.object({ kind: z.literal('to'), position: z.int() }),
 ]);
 
-const empty = z.object({}).default({});
+const empty = z._default(z.object({}), {});
 const ack = z.object({ ok: z.literal(true) });
 
 /** Every request the supervisor answers: params and result, checked on both ends. */
 export const METHODS = {
-  ping: { params: empty, result: z.object({ pid: z.number().int() }) },
+  ping: { params: empty, result: z.object({ pid: z.int() }) },
   status: { params: empty, result: statusViewSchema },
   'daemon.stop': { params: empty, result: ack },
   'dispatch.pause': { params: empty, result: z.object({ paused: z.boolean() }) },
@@ -47,6 +47,18 @@ export const METHODS = {
   'task.cancel': { params: z.object({ id: taskId }), result: taskViewSchema },
   'task.move': { params: z.object({ id: taskId, move: queueMoveSchema }), result: z.array(taskViewSchema) },
   'task.assign': { params: z.object({ id: taskId, agent: z.string() }), result: taskViewSchema },
+  'task.done': { params: z.object({ id: z.optional(taskId) }), result: taskViewSchema },
+  'task.retry': { params: z.object({ id: taskId }), result: taskViewSchema },
+  'agent.status': { params: z.object({ status: z.enum(['working', 'waiting-input', 'idle']), task: z.optional(taskId) }), result: taskViewSchema },
+  'term.attach': {
+    params: z.object({ task: taskId, cols: z.optional(z.int().check(z.positive())), rows: z.optional(z.int().check(z.positive())) }),
+    result: z.object({ screen: z.string(), cols: z.int(), rows: z.int(), running: z.boolean() }),
+  },
+  'term.detach': { params: z.object({ task: taskId }), result: ack },
+  'term.input': { params: z.object({ task: taskId, data: z.string() }), result: z.object({ delivered: z.boolean() }) },
+  'term.resize': { params: z.object({ task: taskId, cols: z.int().check(z.positive()), rows: z.int().check(z.positive()) }), result: ack },
+  subscribe: { params: z.object({ topics: z.array(z.string()) }), result: ack },
+  gc: { params: z.object({ force: z._default(z.boolean(), false) }), result: gcResultSchema },
 } as const;
 
 export type MethodName = keyof typeof METHODS;

@@ -1,27 +1,28 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ACTIVITIES, RISKS, TASK_STATES } from '../core/task.js';
 
 /** `{base, last, named}` of a task's port slot, as `--json` prints it. */
 export const portsViewSchema = z.object({
-  slot: z.number().int(),
-  base: z.number().int(),
-  last: z.number().int(),
-  named: z.record(z.string(), z.number().int()),
+  slot: z.int(),
+  base: z.int(),
+  last: z.int(),
+  named: z.record(z.string(), z.int()),
 });
 
 export const sessionViewSchema = z.object({
-  n: z.number().int(),
+  n: z.int(),
   agent: z.string(),
-  pid: z.number().int().nullable(),
+  pid: z.nullable(z.int()),
+  pidStart: z._default(z.nullable(z.string()), null),
   startedAt: z.string(),
-  endedAt: z.string().nullable(),
-  exitCode: z.number().int().nullable(),
-  signal: z.number().int().nullable(),
+  endedAt: z.nullable(z.string()),
+  exitCode: z.nullable(z.int()),
+  signal: z.nullable(z.int()),
 });
 
 /** A task as clients see it (`task add/show --json`). */
 export const taskViewSchema = z.object({
-  id: z.number().int().positive(),
+  id: z.int().check(z.positive()),
   title: z.string(),
   prompt: z.string(),
   state: z.enum(TASK_STATES),
@@ -29,16 +30,16 @@ export const taskViewSchema = z.object({
   risk: z.enum(RISKS),
   writes: z.array(z.string()),
   reads: z.array(z.string()),
-  after: z.array(z.number().int()),
-  branch: z.string().nullable(),
-  worktree: z.string().nullable(),
-  base: z.string().nullable(),
-  ports: portsViewSchema.nullable(),
+  after: z.array(z.int()),
+  branch: z.nullable(z.string()),
+  worktree: z.nullable(z.string()),
+  base: z.nullable(z.string()),
+  ports: z.nullable(portsViewSchema),
   activity: z.enum(ACTIVITIES),
   activitySince: z.string(),
   activitySource: z.enum(['reported', 'heuristic', 'none']),
-  reason: z.string().nullable(),
-  position: z.number().int().nullable(),
+  reason: z.nullable(z.string()),
+  position: z.nullable(z.int()),
   sessions: z.array(sessionViewSchema),
   feedback: z.array(z.string()),
   createdAt: z.string(),
@@ -46,21 +47,21 @@ export const taskViewSchema = z.object({
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 
-export const lockOwnerSchema = z.union([z.object({ task: z.number().int() }), z.object({ pid: z.number().int() })]);
+export const lockOwnerSchema = z.union([z.object({ task: z.int() }), z.object({ pid: z.int() })]);
 export const lockViewSchema = z.object({
   resource: z.string(),
   mode: z.enum(['read', 'write']),
   owner: lockOwnerSchema,
   state: z.enum(['active', 'stale']),
   acquiredAt: z.string(),
-  expiresAt: z.string().nullable(),
+  expiresAt: z.nullable(z.string()),
   declared: z.boolean(),
 });
 export type LockView = z.infer<typeof lockViewSchema>;
 
 export const conflictViewSchema = z.object({
   kind: z.enum(['overlap', 'merge', 'lock', 'undeclared', 'stale', 'port']),
-  tasks: z.array(z.number().int()),
+  tasks: z.array(z.int()),
   paths: z.array(z.string()),
   detail: z.string(),
 });
@@ -69,15 +70,31 @@ export type ConflictView = z.infer<typeof conflictViewSchema>;
 export const statusViewSchema = z.object({
   repo: z.string(),
   target: z.string(),
-  targetTip: z.string().nullable(),
-  daemon: z.object({ pid: z.number().int(), startedAt: z.string(), socket: z.string() }),
-  workers: z.object({ running: z.number().int(), max: z.number().int() }),
+  targetTip: z.nullable(z.string()),
+  daemon: z.object({ pid: z.int(), startedAt: z.string(), socket: z.string() }),
+  workers: z.object({ running: z.int(), max: z.int() }),
   paused: z.boolean(),
-  counts: z.record(z.string(), z.number().int()),
-  blockers: z.object({ unread: z.number().int() }),
-  configError: z.string().nullable(),
+  counts: z.record(z.string(), z.int()),
+  blockers: z.object({ unread: z.int() }),
+  configError: z.nullable(z.string()),
+  idle: z.boolean(),
   tasks: z.array(taskViewSchema),
   locks: z.array(lockViewSchema),
   conflicts: z.array(conflictViewSchema),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
+
+/** A terminal stream event: output bytes, or a whole repaint after the client fell behind. */
+export const termEventSchema = z.union([
+  z.object({ task: z.int(), data: z.string() }),
+  z.object({ task: z.int(), reset: z.string() }),
+  z.object({ task: z.int(), exited: z.boolean() }),
+]);
+export type TermEvent = z.infer<typeof termEventSchema>;
+
+export const gcResultSchema = z.object({
+  removed: z.array(z.object({ task: z.int(), path: z.string(), archive: z.nullable(z.string()) })),
+  kept: z.array(z.object({ task: z.nullable(z.int()), path: z.string(), why: z.string() })),
+  pruned: z.int(),
+});
+export type GcResult = z.infer<typeof gcResultSchema>;

@@ -8,6 +8,8 @@ import { handleRequest } from './handlers/index.js';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock.js';
 import { SocketServer } from './server.js';
 import { Supervisor } from './supervisor.js';
+import { writeMusterShim } from './muster-shim.js';
+import { reconcile } from './reconcile.js';
 
 /**
  * Exit code of a supervisor that a client started in the background and that found another
@@ -37,9 +39,11 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     throw e;
   }
   const target = config.merge.target ?? (await checkedOutBranch(paths.repo.commonDir)) ?? 'main';
-  const supervisor = new Supervisor({ paths, config, store, pid: process.pid, startedAt: instance.holder.startedAt ?? new Date().toISOString(), target });
+  const shimDir = writeMusterShim(paths.stateDir);
+  const supervisor = new Supervisor({ paths, config, store, pid: process.pid, startedAt: instance.holder.startedAt ?? new Date().toISOString(), target, shimDir });
   const server = new SocketServer(paths.socketPath, (req, conn) => handleRequest(supervisor, req, conn));
   supervisor.server = server;
+  await reconcile(supervisor);
   try {
     await server.listen();
   } catch (e) {
@@ -49,6 +53,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   const closed = new Promise<void>((resolve) => {
     supervisor.onStop = () => {
       void (async () => {
+        await supervisor.shutdown();
         await store.flush();
         await server.close();
         instance.release();

@@ -8,6 +8,8 @@ import { encode, LineSplitter } from '../protocol/ndjson.js';
 /** One connected client. */
 export class Connection {
   readonly topics = new Set<string>();
+  /** Terminal streams this client follows: task id -> unsubscribe. */
+  readonly streams = new Map<number, () => void>();
   private closed = false;
 
   constructor(
@@ -27,6 +29,11 @@ export class Connection {
   /** Bytes queued for a client that reads slower than we write. */
   get backlog(): number {
     return this.socket.writableLength;
+  }
+
+  /** Calls `cb` once the socket's write buffer has drained. */
+  onDrain(cb: () => void): void {
+    this.socket.once('drain', cb);
   }
 
   get isClosed(): boolean {
@@ -100,6 +107,8 @@ export class SocketServer {
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      for (const unsubscribe of conn.streams.values()) unsubscribe();
+      conn.streams.clear();
       this.connections.delete(conn);
       this.onClose(conn);
     });

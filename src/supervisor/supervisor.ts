@@ -1,11 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { planDispatch } from '../core/dispatch-plan.js';
+import { freeSlots, portBlock } from '../core/port-slots.js';
 import type { AuditEvent, MusterState } from '../core/state.js';
-import { updateTask } from '../core/task-queue.js';
-import type { Task, TaskId } from '../core/task.js';
-import { agentPresets, type MusterConfig } from '../config/schema.js';
+import { getTask, transition, updateTask } from '../core/task-queue.js';
+import { branchName, formatId, type Activity, type ActivityStatus, type Task, type TaskId } from '../core/task.js';
+import type { ProcessExit } from '../adapters/pty/task-terminal.js';
+import { busyPorts } from '../adapters/ports/port-probe.js';
 import type { Store } from '../adapters/store/store.js';
+import { agentPresets, type MusterConfig } from '../config/schema.js';
 import type { MusterPaths } from '../paths/muster-paths.js';
 import type { Caller } from '../protocol/methods.js';
+import { AgentRuntime } from './agent-runtime.js';
+import { LaunchError, launchTask, worktreePath } from './launch.js';
 import type { SocketServer } from './server.js';
 import { taskView, queuePositions } from './views.js';
 
@@ -19,19 +26,24 @@ export interface SupervisorContext {
   pid: number;
   startedAt: string;
   target: string;
+  shimDir: string;
 }
 
 /**
  * The daemon's brain: owns the in-memory state, applies changes through the pure core, makes
- * them durable, tells subscribers, and re-plans dispatch after every change.
+ * them durable, tells subscribers, and dispatches after every change that can free capacity.
  */
 export class Supervisor {
   server: SocketServer | null = null;
+  readonly runtime: AgentRuntime;
   private dispatchQueued = false;
+  private dispatching: Promise<void> | null = null;
   private stopping = false;
   onStop: (() => void) | null = null;
 
-  constructor(readonly ctx: SupervisorContext) {}
+  constructor(readonly ctx: SupervisorContext) {
+    this.runtime = new AgentRuntime(this);
+  }
 
   get state(): MusterState {
     return this.ctx.store.data;
@@ -43,6 +55,14 @@ export class Supervisor {
 
   get agentNames(): string[] {
     return Object.keys(agentPresets(this.ctx.config));
+  }
+
+  get shimDir(): string {
+    return this.ctx.shimDir;
+  }
+
+  get contextFile(): string {
+    return this.config.context.file ? join(this.ctx.paths.repo.mainRoot, this.config.context.file) : join(this.ctx.paths.stateDir, 'shared-context.md');
   }
 
   now(): string {
@@ -80,6 +100,19 @@ export class Supervisor {
     await durable;
   }
 
+  async patchTask(id: TaskId, patch: Partial<Task>, events: AuditInput[] = []): Promise<void> {
+    if (!getTask(this.state, id)) return;
+    await this.apply(updateTask(this.state, id, patch, this.now()), events);
+  }
+
+  /** Moves a task to a new state if the state machine allows it; returns whether it moved. */
+  async moveTask(id: TaskId, to: Task['state'], reason: string | null, events: AuditInput[], patch: Partial<Task> = {}): Promise<boolean> {
+    const moved = transition(this.state, id, to, this.now(), reason);
+    if (!moved.ok) return false;
+    await this.apply(Object.keys(patch).length ? updateTask(moved.value, id, patch, this.now()) : moved.value, events);
+    return true;
+  }
+
   private publishChanges(before: MusterState, after: MusterState): void {
     if (!this.server) return;
     const old = new Set(before.tasks);
@@ -97,28 +130,158 @@ export class Supervisor {
     });
   }
 
-  /**
-   * Records, for every ready task, why it waits or that it is next to start. Starting agents
-   * is the agent layer's job; until it is wired, "next" is the decision.
-   */
+  /** One dispatch pass at a time; a pass asked for during one runs right after it. */
   async dispatch(): Promise<void> {
-    const state = this.state;
-    const plan = planDispatch(state, { maxWorkers: this.config.parallel.max_workers });
-    let next = state;
-    const now = this.now();
-    const reasonOf = (t: Task): string | null => (plan.start.includes(t.id) ? 'next to start' : (plan.waiting.get(t.id) ?? null));
-    for (const t of state.tasks) {
-      if (t.state !== 'ready') continue;
-      const reason = reasonOf(t);
-      if (reason !== t.reason) next = updateTask(next, t.id, { reason }, now);
-    }
-    if (next !== state) await this.apply(next, []);
+    while (this.dispatching) await this.dispatching;
+    if (this.stopping) return;
+    this.dispatching = this.dispatchPass().finally(() => {
+      this.dispatching = null;
+    });
+    await this.dispatching;
   }
 
-  stop(): void {
-    if (this.stopping) return;
+  /** Whether nothing runs and nothing would start: what `muster run --until-idle` waits for. */
+  get idle(): boolean {
+    if (this.dispatching || this.dispatchQueued) return false;
+    if (this.state.tasks.some((t) => t.state === 'running')) return false;
+    return planDispatch(this.state, { maxWorkers: this.config.parallel.max_workers }).start.length === 0;
+  }
+
+  private async dispatchPass(): Promise<void> {
+    const plan = planDispatch(this.state, { maxWorkers: this.config.parallel.max_workers });
+    const reasons = new Map(plan.waiting);
+    for (const id of plan.start) {
+      const task = getTask(this.state, id);
+      if (!task || task.state !== 'ready') continue;
+      const ports = await this.takePortSlot(task);
+      if (!ports) {
+        reasons.set(id, `waits for a free port slot (${this.config.ports.base}-${this.config.ports.base + this.config.ports.slots * this.config.ports.block - 1} all taken)`);
+        continue;
+      }
+      if (getTask(this.state, id)?.state !== 'ready') continue;
+      await this.startIntent(task, ports);
+    }
+    let next = this.state;
+    for (const t of this.state.tasks) {
+      if (t.state !== 'ready') continue;
+      const reason = reasons.get(t.id) ?? null;
+      if (reason !== t.reason) next = updateTask(next, t.id, { reason }, this.now());
+    }
+    if (next !== this.state) await this.apply(next, []);
+  }
+
+  /** The first slot in the range that no task holds and nothing else listens on. */
+  private async takePortSlot(task: Task): Promise<Task['ports'] | null> {
+    const cfg = this.config.ports;
+    const held = new Map<number, TaskId>();
+    for (const t of this.state.tasks) if (t.ports && t.id !== task.id) held.set(t.ports.slot, t.id);
+    const candidates = freeSlots(cfg, held);
+    // A retried task keeps its slot when it is still free.
+    if (task.ports && candidates.includes(task.ports.slot)) candidates.unshift(task.ports.slot);
+    for (const slot of new Set(candidates)) {
+      const block = portBlock(cfg, slot);
+      const busy = await busyPorts(block.base, block.last);
+      if (!busy.length) return block;
+      await this.ctx.store.commit([{ time: this.now(), actor: 'supervisor', kind: 'port-slot-skipped', details: { task: task.id, slot, busy } }]);
+    }
+    return null;
+  }
+
+  /** Records the decision to start before anything is spawned, so a crash never starts twice. */
+  private async startIntent(task: Task, ports: NonNullable<Task['ports']>): Promise<void> {
+    const now = this.now();
+    const session = { n: task.sessions.length + 1, agent: task.agent, pid: null, pidStart: null, startedAt: now, endedAt: null, exitCode: null, signal: null };
+    const moved = transition(this.state, task.id, 'running', now, 'starting');
+    if (!moved.ok) return;
+    const next = updateTask(moved.value, task.id, {
+      ports,
+      branch: task.branch ?? branchName(task.id, task.title),
+      worktree: task.worktree ?? worktreePath(this.config, this.ctx.paths.repo.mainRoot, task.id),
+      sessions: [...task.sessions, session],
+      activity: { status: 'unknown', since: now, source: 'none' },
+    }, now);
+    await this.apply(next, [{ actor: 'supervisor', kind: 'task-dispatched', details: { task: task.id, session: session.n, agent: task.agent, ports: `${ports.base}-${ports.last}` } }]);
+    void launchTask(this, task.id).catch((e: unknown) => this.failLaunch(task.id, e));
+  }
+
+  private async failLaunch(id: TaskId, e: unknown): Promise<void> {
+    const reason = e instanceof LaunchError ? e.message : `could not start: ${(e as Error).message}`;
+    this.runtime.existingTerminal(id)?.note(`failed: ${reason}`);
+    await this.moveTask(id, 'failed', reason, [{ actor: 'supervisor', kind: 'task-failed', details: { task: id, reason } }]);
+  }
+
+  /** Hook for the coordination layer: runs once a worktree exists, before the agent starts. */
+  async afterWorktreeReady(_id: TaskId, _worktree: string): Promise<void> {}
+
+  /** Hook for the coordination layer: a task was merged or cancelled. */
+  async afterTaskEnded(_id: TaskId): Promise<void> {}
+
+  async recordSessionStart(id: TaskId, n: number, pid: number, pidStart: string | null, clearHandoff: boolean): Promise<void> {
+    const task = getTask(this.state, id);
+    if (!task) return;
+    const sessions = task.sessions.map((s) => (s.n === n ? { ...s, pid, pidStart } : s));
+    await this.patchTask(id, { sessions, reason: null, ...(clearHandoff ? { handoffFrom: null } : {}) }, [{ actor: 'supervisor', kind: 'agent-started', details: { task: id, session: n, pid } }]);
+  }
+
+  /** The agent process ended: exit 0 means review, anything else failed, unless muster stopped it. */
+  async onAgentExit(id: TaskId, n: number, exit: ProcessExit, stoppedByUs: boolean): Promise<void> {
+    const task = getTask(this.state, id);
+    if (!task) return;
+    const now = this.now();
+    const sessions = task.sessions.map((s) => (s.n === n ? { ...s, endedAt: now, exitCode: exit.exitCode, signal: exit.signal } : s));
+    const events: AuditInput[] = [{ actor: 'supervisor', kind: 'agent-exited', details: { task: id, session: n, exitCode: exit.exitCode, signal: exit.signal, stoppedByUs } }];
+    const current = task.sessions.length === n;
+    if (!stoppedByUs && current && task.state === 'running' && !this.stopping) {
+      const to = exit.exitCode === 0 ? 'review' : 'failed';
+      const reason = exit.exitCode === 0 ? 'agent finished (exit 0)' : `agent exited with code ${exit.exitCode}${exit.signal ? ` (signal ${exit.signal})` : ''}`;
+      this.runtime.existingTerminal(id)?.note(reason);
+      await this.moveTask(id, to, reason, events, { sessions, activity: { status: 'exited', since: now, source: 'heuristic' } });
+      return;
+    }
+    await this.patchTask(id, { sessions, activity: { status: 'exited', since: now, source: 'heuristic' } }, events);
+  }
+
+  recordActivity(changes: { id: TaskId; status: Activity; source: ActivityStatus['source'] }[]): void {
+    let next = this.state;
+    const now = this.now();
+    for (const c of changes) next = updateTask(next, c.id, { activity: { status: c.status, since: now, source: c.source } }, now);
+    void this.apply(next, []);
+  }
+
+  /** This task's lines in the shared context file. */
+  contextEntriesOf(id: TaskId): string[] {
+    try {
+      return readFileSync(this.contextFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`[${formatId(id)} `));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Stops every agent and leaves their tasks restartable (`stalled`). */
+  async shutdown(): Promise<void> {
     this.stopping = true;
-    this.onStop?.();
+    while (this.dispatching) await this.dispatching;
+    const running = this.state.tasks.filter((t) => this.runtime.isRunning(t.id));
+    await this.runtime.stopAll();
+    let next = this.state;
+    const now = this.now();
+    for (const t of running) {
+      if (t.state !== 'running') continue;
+      const moved = transition(next, t.id, 'stalled', now, 'stopped with the supervisor; retry restarts it');
+      if (moved.ok) next = moved.value;
+    }
+    if (next !== this.state) await this.apply(next, running.map((t) => ({ actor: 'supervisor', kind: 'task-stalled', details: { task: t.id, why: 'supervisor stopped' } })));
+    await this.ctx.store.flush();
+    this.runtime.dispose();
+  }
+
+  /** Asks the daemon to shut down (once); the daemon calls `shutdown` and closes the socket. */
+  stop(): void {
+    const cb = this.onStop;
+    this.onStop = null;
+    cb?.();
   }
 
   get isStopping(): boolean {

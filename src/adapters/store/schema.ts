@@ -17,10 +17,11 @@ const storedTaskSchema = z.object({
   branch: z.string().nullable(),
   worktree: z.string().nullable(),
   base: z.string().nullable(),
-  ports: portsViewSchema.nullable(),
+  ports: z.nullable(portsViewSchema),
   activity: z.object({ status: z.enum(ACTIVITIES), since: z.string(), source: z.enum(['reported', 'heuristic', 'none']) }),
   sessions: z.array(sessionViewSchema),
   feedback: z.array(z.string()).default([]),
+  handoffFrom: z.string().nullable().default(null),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { defaultConfigText, proposeGates } from '../../config/default-file.js';
 import { pathsFor } from '../../client/connect.js';
 import { MusterError } from '../../protocol/errors.js';
 import { println } from '../output.js';
@@ -11,7 +10,8 @@ export function registerInitCommand(program: Command): void {
     .command('init')
     .description('write a commented .muster/config.yaml, with quality gates proposed from this project')
     .option('--force', 'replace an existing config (the old one is kept as config.yaml.bak)')
-    .action((o: { force?: boolean }) => {
+    .action(async (o: { force?: boolean }) => {
+      const { defaultConfigText, proposeGates } = await import('../../config/default-file.js');
       const paths = pathsFor(process.cwd());
       const file = paths.configFile;
       const shown = relative(process.cwd(), file) || file;

@@ -15,7 +15,7 @@ interface AddOptions {
   json?: boolean;
 }
 
-export function registerTaskCommands(program: Command): void {
+export function registerTaskCommands(program: Command): Command {
   const task = program.command('task').description('add, list, show and steer tasks');
 
   task
@@ -107,4 +107,5 @@ export function registerTaskCommands(program: Command): void {
       if (o.json) printJson(taskJson(t));
       else println(`#${t.id} is now assigned to ${t.agent}`);
     });
+  return task;
 }

@@ -4,7 +4,9 @@ import { isMethod, METHODS, type Caller, type MethodName } from '../../protocol/
 import type { Connection } from '../server.js';
 import type { Supervisor } from '../supervisor.js';
 import { setPaused, status } from './status-handlers.js';
-import { taskAdd, taskAssign, taskCancel, taskList, taskMove, taskShow } from './task-handlers.js';
+import { gc } from './gc.js';
+import { agentStatus, taskAdd, taskAssign, taskCancel, taskDone, taskList, taskMove, taskRetry, taskShow } from './task-handlers.js';
+import { termAttach, termDetach, termInput, termResize } from './terminal-handlers.js';
 
 type Handler = (sup: Supervisor, params: never, caller: Caller | undefined, conn: Connection) => unknown;
 
@@ -23,6 +25,18 @@ const HANDLERS: Record<MethodName, Handler> = {
   'task.cancel': taskCancel as Handler,
   'task.move': taskMove as Handler,
   'task.assign': taskAssign as Handler,
+  'task.done': taskDone as Handler,
+  'task.retry': taskRetry as Handler,
+  'agent.status': agentStatus as Handler,
+  'term.attach': (sup, p, _c, conn) => termAttach(sup, p, conn),
+  'term.detach': (_sup, p, _c, conn) => termDetach(p, conn),
+  'term.input': (sup, p) => termInput(sup, p),
+  'term.resize': (sup, p) => termResize(sup, p),
+  gc: gc as Handler,
+  subscribe: (_sup, p: { topics: string[] }, _c, conn) => {
+    for (const t of p.topics) conn.topics.add(t);
+    return { ok: true };
+  },
 };
 
 /** Validates a request against its method's schema, runs it, and checks the result too. */

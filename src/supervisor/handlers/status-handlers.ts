@@ -18,6 +18,7 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     counts,
     blockers: { unread: 0 },
     configError: null,
+    idle: sup.idle,
     tasks: taskViews(state),
     locks: [],
     conflicts: [],

@@ -36,6 +36,8 @@ describe('the supervisor', () => {
   });
 
   it('gives 16 concurrent CLI clients x 25 adds 400 tasks with 400 distinct ids', async () => {
+    // Only the store is under test: nothing is dispatched.
+    expect((await muster(repo.dir, ['pause'])).code).toBe(0);
     const script = `for i in $(seq 1 25); do "${process.execPath}" "${BIN}" task add "client $1 add $i" --risk low >/dev/null || exit 1; done`;
     const codes = await Promise.all(
       Array.from({ length: 16 }, (_, c) =>
@@ -55,6 +57,7 @@ describe('the supervisor', () => {
 
   it('keeps every acknowledged add through kill -9 at any moment, five times over', async () => {
     const acked: string[] = [];
+    expect((await muster(repo.dir, ['pause'])).code).toBe(0);
     for (let round = 0; round < 5; round++) {
       const { client } = await connect({ cwd: repo.dir });
       const pid = (await client.call('ping', {})).pid;
@@ -190,6 +193,7 @@ describe('bad input', () => {
 
 describe('the queue through the CLI', () => {
   it('moves, assigns, cancels, pauses and resumes', async () => {
+    expect((await muster(repo.dir, ['pause'])).code).toBe(0);
     for (const t of ['a', 'b', 'c']) await musterJson(repo.dir, ['task', 'add', t, '--agent', 'shell']);
     const moved = await musterJson<{ id: number }[]>(repo.dir, ['task', 'move', '3', '--top']);
     expect(moved.map((t) => t.id)).toEqual([3, 1, 2]);
@@ -197,12 +201,12 @@ describe('the queue through the CLI', () => {
     expect((await muster(repo.dir, ['task', 'assign', '2', '--agent', 'nobody'])).code).toBe(2);
     expect((await musterJson<{ state: string }>(repo.dir, ['task', 'cancel', '1'])).state).toBe('cancelled');
     expect((await muster(repo.dir, ['task', 'cancel', '1'])).code).toBe(2);
-    expect((await muster(repo.dir, ['pause'])).code).toBe(0);
     const paused = await musterJson<{ paused: boolean; tasks: { id: number; reason: string }[] }>(repo.dir, ['status']);
     expect(paused.paused).toBe(true);
     await waitFor(async () => (await musterJson<{ reason: string }>(repo.dir, ['task', 'show', '3'])).reason === 'dispatch paused', { what: 'the paused reason' });
     await muster(repo.dir, ['resume']);
     expect((await musterJson<{ paused: boolean }>(repo.dir, ['status'])).paused).toBe(false);
+    await muster(repo.dir, ['pause']);
     const events = readFileSync(join(repo.dir, '.git', 'muster', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).kind);
     expect(events).toEqual(expect.arrayContaining(['task-added', 'task-moved', 'task-assigned', 'task-cancelled', 'dispatch-paused', 'dispatch-resumed']));
   });

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { git, runGit } from './git.js';
+
+export interface WorktreeEntry {
+  path: string;
+  head: string | null;
+  branch: string | null;
+  locked: boolean;
+  prunable: boolean;
+  bare: boolean;
+}
+
+/** `git worktree list --porcelain`, parsed. The first entry is the main worktree. */
+export async function listWorktrees(mainRoot: string): Promise<WorktreeEntry[]> {
+  const out = await git(mainRoot, ['worktree', 'list', '--porcelain']);
+  const entries: WorktreeEntry[] = [];
+  let cur: WorktreeEntry | null = null;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('worktree ')) {
+      cur = { path: line.slice(9), head: null, branch: null, locked: false, prunable: false, bare: false };
+      entries.push(cur);
+    } else if (!cur) continue;
+    else if (line.startsWith('HEAD ')) cur.head = line.slice(5);
+    else if (line.startsWith('branch ')) cur.branch = line.slice(7).replace(/^refs\/heads\//, '');
+    else if (line === 'locked' || line.startsWith('locked ')) cur.locked = true;
+    else if (line === 'prunable' || line.startsWith('prunable ')) cur.prunable = true;
+    else if (line === 'bare') cur.bare = true;
+  }
+  return entries;
+}
+
+export async function branchExists(mainRoot: string, branch: string): Promise<boolean> {
+  return (await runGit(mainRoot, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0;
+}
+
+/**
+ * Creates a task's worktree, locked so `git worktree prune` never drops it, on a new branch
+ * from `base`, or on the existing branch when the task ran before (retry after gc).
+ * Returns whether the branch is new.
+ */
+export async function addWorktree(mainRoot: string, path: string, branch: string, base: string, reason: string): Promise<{ newBranch: boolean }> {
+  const exists = await branchExists(mainRoot, branch);
+  const args = ['worktree', 'add', '--lock', '--reason', reason];
+  if (exists) await git(mainRoot, [...args, path, branch]);
+  else await git(mainRoot, [...args, '-b', branch, path, base]);
+  return { newBranch: !exists };
+}
+
+/** Removes a worktree registration and directory. Callers archive its work first. */
+export async function removeWorktree(mainRoot: string, path: string): Promise<void> {
+  await runGit(mainRoot, ['worktree', 'unlock', path]);
+  if (existsSync(path)) await git(mainRoot, ['worktree', 'remove', '--force', '--force', path]);
+  await git(mainRoot, ['worktree', 'prune']);
+}
+
+export async function pruneWorktrees(mainRoot: string): Promise<void> {
+  await git(mainRoot, ['worktree', 'prune']);
+}

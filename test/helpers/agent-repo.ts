@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { createTempRepo, type TempRepo } from './temp-repo.js';
+
+export const FAKE_AGENT = resolve(import.meta.dirname, '../fixtures/fake-agent.mjs');
+
+/**
+ * A temp repo whose config has a `fake` agent preset running the fake agent fixture, a port
+ * range of its own (tests run in parallel), and any extra YAML.
+ */
+export function createAgentRepo(opts: { portBase?: number; extra?: string; maxWorkers?: number } = {}): TempRepo {
+  const repo = createTempRepo();
+  const base = opts.portBase ?? 30000 + Math.floor(Math.random() * 300) * 100;
+  repo.write(
+    '.muster/config.yaml',
+    [
+      'agents:',
+      `  fake: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FAKE_AGENT)}, "{prompt_file}"] }`,
+      'default_agent: fake',
+      `parallel: { max_workers: ${opts.maxWorkers ?? 4} }`,
+      `ports: { base: ${base}, block: 5, slots: 12, names: [dev_server, test_runner] }`,
+      'terminal: { stop_grace_seconds: 2 }',
+      opts.extra ?? '',
+    ].join('\n'),
+  );
+  repo.commitAll('muster config');
+  return repo;
+}
