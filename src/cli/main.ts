@@ -5,6 +5,8 @@ import { registerDaemonCommands } from './commands/daemon.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerAgentCommands } from './commands/agents.js';
 import { registerAttachCommand } from './commands/attach.js';
+import { registerGuardCommand } from './commands/guard.js';
+import { registerLockCommands } from './commands/lock.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerTaskCommands } from './commands/task.js';
 
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerDaemonCommands(program);
   const task = registerTaskCommands(program);
   registerAgentCommands(program, task);
+  registerLockCommands(program);
+  registerGuardCommand(program);
   registerRunCommand(program);
   registerAttachCommand(program);
   return program;

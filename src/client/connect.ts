@@ -6,6 +6,7 @@ import { musterPaths, type MusterPaths } from '../paths/muster-paths.js';
 import { musterBin } from '../paths/package-root.js';
 import { locateRepo } from '../paths/repo.js';
 import { MusterClient } from './client.js';
+import { lockOwnerPid } from './owner-pid.js';
 
 /** Keep in sync with the supervisor: a background start that found another supervisor. */
 const EXIT_ALREADY_RUNNING = 75;
@@ -26,6 +27,7 @@ export function callerFor(paths: MusterPaths, cwd: string): Caller {
     envTaskId: Number.isInteger(env) && env > 0 ? env : null,
     pid: process.pid,
     ppid: process.ppid,
+    ownerPid: lockOwnerPid(),
   };
 }
 

@@ -1,14 +1,30 @@
+import { emptyLockTable, type LockTable } from './lock-table.js';
 import type { QueueState } from './task-queue.js';
+import type { TaskId } from './task.js';
+
+/** Tasks made from one spec file by `muster task import`, and the read locks of its shared resources. */
+export interface SpecImportRecord {
+  id: number;
+  file: string;
+  tasks: TaskId[];
+  /** The synthetic operator owner (pid 0) of the shared-resource locks; released when every task has landed or gone. */
+  ownerTag: string;
+  at: string;
+}
 
 /** Everything the supervisor persists. Plain data; the store adapter writes it. */
 export interface MusterState extends QueueState {
   version: number;
+  locks: LockTable;
+  imports: SpecImportRecord[];
+  /** Blockers of the shared context the operator has acknowledged (by `blockerKey`). */
+  acknowledgedBlockers: string[];
 }
 
 export const STATE_VERSION = 1;
 
 export function emptyState(): MusterState {
-  return { version: STATE_VERSION, nextTaskId: 1, paused: false, order: [], tasks: [] };
+  return { version: STATE_VERSION, nextTaskId: 1, paused: false, order: [], tasks: [], locks: emptyLockTable(), imports: [], acknowledgedBlockers: [] };
 }
 
 /** One line of the audit log (`events.jsonl`). */

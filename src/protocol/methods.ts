@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { RISKS } from '../core/task.js';
-import { gcResultSchema, statusViewSchema, taskViewSchema } from './shapes.js';
+import { gcResultSchema, lockAcquireResultSchema, lockConflictViewSchema, lockOwnerSchema, lockViewSchema, statusViewSchema, taskViewSchema } from './shapes.js';
 
 const taskId = z.int().check(z.positive());
 
@@ -11,6 +11,8 @@ export const callerSchema = z.object({
   envTaskId: z.nullable(z.int().check(z.positive())),
   pid: z.int(),
   ppid: z.int(),
+  /** The process an operator lock belongs to: the caller's shell or script, past npm wrappers. */
+  ownerPid: z.optional(z.int()),
 });
 export type Caller = z.infer<typeof callerSchema>;
 
@@ -57,6 +59,30 @@ export const METHODS = {
   'term.detach': { params: z.object({ task: taskId }), result: ack },
   'term.input': { params: z.object({ task: taskId, data: z.string() }), result: z.object({ delivered: z.boolean() }) },
   'term.resize': { params: z.object({ task: taskId, cols: z.int().check(z.positive()), rows: z.int().check(z.positive()) }), result: ack },
+  'lock.acquire': {
+    params: z.object({
+      resources: z.array(z.string()),
+      mode: z._default(z.enum(['read', 'write']), 'write'),
+      task: z.optional(taskId),
+      ttlMs: z.optional(z.nullable(z.int().check(z.positive()))),
+      waitMs: z._default(z.int().check(z.nonnegative()), 0),
+      steal: z._default(z.boolean(), false),
+    }),
+    result: lockAcquireResultSchema,
+  },
+  'lock.release': {
+    params: z.object({ resources: z._default(z.array(z.string()), []), all: z._default(z.boolean(), false), task: z.optional(taskId) }),
+    result: z.object({ released: z.array(lockViewSchema), notHeld: z.array(z.string()) }),
+  },
+  'lock.list': { params: empty, result: z.array(lockViewSchema) },
+  'lock.check': {
+    params: z.object({ paths: z.array(z.string()), task: z.optional(taskId), mode: z._default(z.enum(['read', 'write']), 'write') }),
+    result: z.object({ free: z.boolean(), conflicts: z.array(lockConflictViewSchema) }),
+  },
+  'lock.guard': {
+    params: z.object({ paths: z.array(z.string()) }),
+    result: z.object({ task: z.nullable(z.int()), violations: z.array(z.object({ path: z.string(), resource: z.string(), holder: lockOwnerSchema, detail: z.string() })) }),
+  },
   subscribe: { params: z.object({ topics: z.array(z.string()) }), result: ack },
   gc: { params: z.object({ force: z._default(z.boolean(), false) }), result: gcResultSchema },
 } as const;

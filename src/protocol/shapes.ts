@@ -59,6 +59,23 @@ export const lockViewSchema = z.object({
 });
 export type LockView = z.infer<typeof lockViewSchema>;
 
+/** Why a lock was not granted (`lock acquire --json` on exit 3). */
+export const lockConflictViewSchema = z.object({
+  resource: z.string(),
+  mode: z.enum(['read', 'write']),
+  holder: lockOwnerSchema,
+  heldResource: z.string(),
+  heldMode: z.enum(['read', 'write']),
+  stale: z.boolean(),
+  detail: z.string(),
+});
+export type LockConflictView = z.infer<typeof lockConflictViewSchema>;
+
+export const lockAcquireResultSchema = z.union([
+  z.object({ granted: z.literal(true), locks: z.array(lockViewSchema) }),
+  z.object({ granted: z.literal(false), conflicts: z.array(lockConflictViewSchema) }),
+]);
+
 export const conflictViewSchema = z.object({
   kind: z.enum(['overlap', 'merge', 'lock', 'undeclared', 'stale', 'port']),
   tasks: z.array(z.int()),

@@ -1,4 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeGuardHooks } from '../adapters/git/commit-guard.js';
+import { musterBin } from '../paths/package-root.js';
 import { checkedOutBranch } from '../adapters/git/git.js';
 import { Store, StoreRefusedError } from '../adapters/store/store.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -40,6 +43,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   }
   const target = config.merge.target ?? (await checkedOutBranch(paths.repo.commonDir)) ?? 'main';
   const shimDir = writeMusterShim(paths.stateDir);
+  writeGuardHooks(join(paths.stateDir, 'hooks'), process.execPath, musterBin());
   const supervisor = new Supervisor({ paths, config, store, pid: process.pid, startedAt: instance.holder.startedAt ?? new Date().toISOString(), target, shimDir });
   const server = new SocketServer(paths.socketPath, (req, conn) => handleRequest(supervisor, req, conn));
   supervisor.server = server;
@@ -62,6 +66,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     };
   });
   await store.commit([{ time: new Date().toISOString(), actor: 'supervisor', kind: 'supervisor-started', details: { pid: process.pid } }]);
+  supervisor.locks.start();
   supervisor.scheduleDispatch();
   return { supervisor, paths, closed };
 }

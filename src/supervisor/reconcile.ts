@@ -15,7 +15,8 @@ import { worktreesRoot } from './launch.js';
 export async function reconcile(sup: Supervisor): Promise<void> {
   const now = sup.now();
   const events: AuditInput[] = [];
-  let next: MusterState = sup.state;
+  // Waiters were requests of clients connected to the previous supervisor; they are gone.
+  let next: MusterState = sup.state.locks.waiters.length ? { ...sup.state, locks: { ...sup.state.locks, waiters: [] } } : sup.state;
   const mainRoot = sup.ctx.paths.repo.mainRoot;
 
   for (const task of sup.state.tasks) {

@@ -31,6 +31,12 @@ export class Connection {
     return this.socket.writableLength;
   }
 
+  /** Calls `cb` when the client goes away (at once if it already has). */
+  onClosed(cb: () => void): void {
+    if (this.closed) cb();
+    else this.socket.once('close', cb);
+  }
+
   /** Calls `cb` once the socket's write buffer has drained. */
   onDrain(cb: () => void): void {
     this.socket.once('drain', cb);

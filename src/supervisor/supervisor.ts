@@ -3,15 +3,18 @@ import { join } from 'node:path';
 import { planDispatch } from '../core/dispatch-plan.js';
 import { freeSlots, portBlock } from '../core/port-slots.js';
 import type { AuditEvent, MusterState } from '../core/state.js';
+import { tryAcquire, type LockRequest } from '../core/lock-table.js';
 import { getTask, transition, updateTask } from '../core/task-queue.js';
 import { branchName, formatId, type Activity, type ActivityStatus, type Task, type TaskId } from '../core/task.js';
 import type { ProcessExit } from '../adapters/pty/task-terminal.js';
+import { installGuard } from '../adapters/git/commit-guard.js';
 import { busyPorts } from '../adapters/ports/port-probe.js';
 import type { Store } from '../adapters/store/store.js';
 import { agentPresets, type MusterConfig } from '../config/schema.js';
 import type { MusterPaths } from '../paths/muster-paths.js';
 import type { Caller } from '../protocol/methods.js';
 import { AgentRuntime } from './agent-runtime.js';
+import { LockManager } from './lock-manager.js';
 import { LaunchError, launchTask, worktreePath } from './launch.js';
 import type { SocketServer } from './server.js';
 import { taskView, queuePositions } from './views.js';
@@ -36,6 +39,7 @@ export interface SupervisorContext {
 export class Supervisor {
   server: SocketServer | null = null;
   readonly runtime: AgentRuntime;
+  readonly locks: LockManager;
   private dispatchQueued = false;
   private dispatching: Promise<void> | null = null;
   private stopping = false;
@@ -43,6 +47,7 @@ export class Supervisor {
 
   constructor(readonly ctx: SupervisorContext) {
     this.runtime = new AgentRuntime(this);
+    this.locks = new LockManager(this);
   }
 
   get state(): MusterState {
@@ -144,11 +149,25 @@ export class Supervisor {
   get idle(): boolean {
     if (this.dispatching || this.dispatchQueued) return false;
     if (this.state.tasks.some((t) => t.state === 'running')) return false;
-    return planDispatch(this.state, { maxWorkers: this.config.parallel.max_workers }).start.length === 0;
+    return this.planFor(this.state).start.length === 0;
+  }
+
+  /** Dispatch's lock question: the task's whole declared set, granted at once or not at all. */
+  private planFor(state: MusterState) {
+    return planDispatch(state, {
+      maxWorkers: this.config.parallel.max_workers,
+      locks: state.locks,
+      acquire: (task, table) => {
+        const requests = this.locks.declared(task);
+        if (!requests.length) return { ok: true, acc: table };
+        const r = tryAcquire(table, { kind: 'task', task: task.id }, requests, this.now(), { declared: true });
+        return r.ok ? { ok: true, acc: r.table } : { ok: false, reason: r.conflicts.map((c) => this.locks.conflictView(c).detail).join('; ') };
+      },
+    });
   }
 
   private async dispatchPass(): Promise<void> {
-    const plan = planDispatch(this.state, { maxWorkers: this.config.parallel.max_workers });
+    const plan = this.planFor(this.state);
     const reasons = new Map(plan.waiting);
     for (const id of plan.start) {
       const task = getTask(this.state, id);
@@ -159,7 +178,13 @@ export class Supervisor {
         continue;
       }
       if (getTask(this.state, id)?.state !== 'ready') continue;
-      await this.startIntent(task, ports);
+      const requests = this.locks.declared(task);
+      const grant = tryAcquire(this.state.locks, { kind: 'task', task: id }, requests, this.now(), { declared: true });
+      if (!grant.ok) {
+        reasons.set(id, grant.conflicts.map((c) => this.locks.conflictView(c).detail).join('; '));
+        continue;
+      }
+      await this.startIntent(task, ports, grant.table, requests);
     }
     let next = this.state;
     for (const t of this.state.tasks) {
@@ -188,19 +213,21 @@ export class Supervisor {
   }
 
   /** Records the decision to start before anything is spawned, so a crash never starts twice. */
-  private async startIntent(task: Task, ports: NonNullable<Task['ports']>): Promise<void> {
+  private async startIntent(task: Task, ports: NonNullable<Task['ports']>, locks: MusterState['locks'], declared: LockRequest[]): Promise<void> {
     const now = this.now();
     const session = { n: task.sessions.length + 1, agent: task.agent, pid: null, pidStart: null, startedAt: now, endedAt: null, exitCode: null, signal: null };
     const moved = transition(this.state, task.id, 'running', now, 'starting');
     if (!moved.ok) return;
-    const next = updateTask(moved.value, task.id, {
+    const next = updateTask({ ...moved.value, locks }, task.id, {
       ports,
       branch: task.branch ?? branchName(task.id, task.title),
       worktree: task.worktree ?? worktreePath(this.config, this.ctx.paths.repo.mainRoot, task.id),
       sessions: [...task.sessions, session],
       activity: { status: 'unknown', since: now, source: 'none' },
     }, now);
-    await this.apply(next, [{ actor: 'supervisor', kind: 'task-dispatched', details: { task: task.id, session: session.n, agent: task.agent, ports: `${ports.base}-${ports.last}` } }]);
+    const events: AuditInput[] = [{ actor: 'supervisor', kind: 'task-dispatched', details: { task: task.id, session: session.n, agent: task.agent, ports: `${ports.base}-${ports.last}` } }];
+    if (declared.length) events.push({ actor: 'supervisor', kind: 'lock-granted', details: { owner: { task: task.id }, locks: declared, declared: true } });
+    await this.apply(next, events);
     void launchTask(this, task.id).catch((e: unknown) => this.failLaunch(task.id, e));
   }
 
@@ -210,11 +237,21 @@ export class Supervisor {
     await this.moveTask(id, 'failed', reason, [{ actor: 'supervisor', kind: 'task-failed', details: { task: id, reason } }]);
   }
 
-  /** Hook for the coordination layer: runs once a worktree exists, before the agent starts. */
-  async afterWorktreeReady(_id: TaskId, _worktree: string): Promise<void> {}
+  /** Runs once a worktree exists, before the agent starts: the commit guard goes in. */
+  async afterWorktreeReady(_id: TaskId, worktree: string): Promise<void> {
+    await installGuard(this.ctx.paths.repo.mainRoot, worktree, join(this.ctx.paths.stateDir, 'hooks'));
+  }
 
-  /** Hook for the coordination layer: a task was merged or cancelled. */
-  async afterTaskEnded(_id: TaskId): Promise<void> {}
+  /** A task was merged or cancelled: its locks go, and so do an import's once all its tasks have. */
+  async afterTaskEnded(id: TaskId): Promise<void> {
+    await this.locks.releaseAll({ kind: 'task', task: id }, 'task ended');
+    for (const imp of this.state.imports) {
+      if (!imp.tasks.includes(id)) continue;
+      const open = imp.tasks.some((t) => !['merged', 'cancelled'].includes(getTask(this.state, t)?.state ?? 'cancelled'));
+      if (!open) await this.locks.releaseAll({ kind: 'operator', pid: 0, startTime: imp.ownerTag }, `every task of ${imp.file} has landed or gone`);
+    }
+    this.scheduleDispatch();
+  }
 
   async recordSessionStart(id: TaskId, n: number, pid: number, pidStart: string | null, clearHandoff: boolean): Promise<void> {
     const task = getTask(this.state, id);
@@ -264,6 +301,7 @@ export class Supervisor {
     this.stopping = true;
     while (this.dispatching) await this.dispatching;
     const running = this.state.tasks.filter((t) => this.runtime.isRunning(t.id));
+    this.locks.stop();
     await this.runtime.stopAll();
     let next = this.state;
     const now = this.now();

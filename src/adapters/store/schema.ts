@@ -26,6 +26,17 @@ const storedTaskSchema = z.object({
   updatedAt: z.string(),
 });
 
+const lockOwnerSchema = z.union([
+  z.object({ kind: z.literal('task'), task: z.number().int() }),
+  z.object({ kind: z.literal('operator'), pid: z.number().int(), startTime: z.string().nullable() }),
+]);
+const lockRequestSchema = z.object({ resource: z.string(), mode: z.enum(['read', 'write']) });
+const lockTableSchema = z.object({
+  locks: z.array(lockRequestSchema.extend({ owner: lockOwnerSchema, acquiredAt: z.string(), expiresAt: z.string().nullable(), declared: z.boolean() })),
+  waiters: z.array(z.object({ id: z.number().int(), owner: lockOwnerSchema, requests: z.array(lockRequestSchema), ttlMs: z.number().nullable(), enqueuedAt: z.string(), deadline: z.string() })),
+  nextWaiterId: z.number().int(),
+});
+
 /** The store file of the current schema version. Fields added within a version have defaults. */
 export const storeSchema = z.object({
   version: z.number().int(),
@@ -33,6 +44,9 @@ export const storeSchema = z.object({
   paused: z.boolean(),
   order: z.array(z.number().int()),
   tasks: z.array(storedTaskSchema),
+  locks: lockTableSchema.default({ locks: [], waiters: [], nextWaiterId: 1 }),
+  imports: z.array(z.object({ id: z.number().int(), file: z.string(), tasks: z.array(z.number().int()), ownerTag: z.string(), at: z.string() })).default([]),
+  acknowledgedBlockers: z.array(z.string()).default([]),
 });
 
 // The schema and the core type must describe the same data.

@@ -5,6 +5,7 @@ import type { Connection } from '../server.js';
 import type { Supervisor } from '../supervisor.js';
 import { setPaused, status } from './status-handlers.js';
 import { gc } from './gc.js';
+import { lockAcquire, lockCheck, lockGuard, lockList, lockRelease } from './lock-handlers.js';
 import { agentStatus, taskAdd, taskAssign, taskCancel, taskDone, taskList, taskMove, taskRetry, taskShow } from './task-handlers.js';
 import { termAttach, termDetach, termInput, termResize } from './terminal-handlers.js';
 
@@ -33,6 +34,11 @@ const HANDLERS: Record<MethodName, Handler> = {
   'term.input': (sup, p) => termInput(sup, p),
   'term.resize': (sup, p) => termResize(sup, p),
   gc: gc as Handler,
+  'lock.acquire': lockAcquire as Handler,
+  'lock.release': lockRelease as Handler,
+  'lock.list': (sup) => lockList(sup),
+  'lock.check': lockCheck as Handler,
+  'lock.guard': lockGuard as Handler,
   subscribe: (_sup, p: { topics: string[] }, _c, conn) => {
     for (const t of p.topics) conn.topics.add(t);
     return { ok: true };

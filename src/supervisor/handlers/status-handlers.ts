@@ -20,7 +20,7 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     configError: null,
     idle: sup.idle,
     tasks: taskViews(state),
-    locks: [],
+    locks: sup.locks.views(),
     conflicts: [],
   };
 }

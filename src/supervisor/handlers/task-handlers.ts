@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { normalizeResource } from '../../core/glob.js';
 import { addTask, getTask, moveTask, settleDependencies, transition, updateTask, validateTaskInput } from '../../core/task-queue.js';
 import { archiveTaskWork } from '../../adapters/git/snapshot.js';
 import { formatId, type Risk, type TaskId } from '../../core/task.js';
@@ -9,6 +10,15 @@ import type { Supervisor } from '../supervisor.js';
 import { queuePositions, taskView, taskViews } from '../views.js';
 import { unwrap } from './refusal.js';
 
+/** Declared locks are repository-relative, like paths in a spec file. */
+function normalizePatterns(raws: readonly string[], flag: string): string[] {
+  return raws.map((raw) => {
+    const r = normalizeResource(raw);
+    if (!r.ok) throw new MusterError('bad-input', `${flag} ${JSON.stringify(raw)}: ${r.error.message}`);
+    return r.value;
+  });
+}
+
 export function viewOf(sup: Supervisor, id: TaskId): TaskView {
   const task = getTask(sup.state, id);
   if (!task) throw new MusterError('not-found', `No task ${formatId(id)}. "muster task list" shows the tasks there are.`);
@@ -16,6 +26,8 @@ export function viewOf(sup: Supervisor, id: TaskId): TaskView {
 }
 
 export async function taskAdd(sup: Supervisor, p: ParsedParamsOf<'task.add'>, caller?: Caller): Promise<ResultOf<'task.add'>> {
+  const writes = normalizePatterns(p.writes, '--writes');
+  const reads = normalizePatterns(p.reads, '--reads');
   const input = unwrap(
     validateTaskInput(
       sup.state,
@@ -23,8 +35,8 @@ export async function taskAdd(sup: Supervisor, p: ParsedParamsOf<'task.add'>, ca
         title: p.title,
         prompt: p.prompt,
         agent: p.agent ?? sup.config.default_agent,
-        writes: p.writes,
-        reads: p.reads,
+        writes,
+        reads,
         after: p.after,
         risk: p.risk as Risk | undefined,
       },

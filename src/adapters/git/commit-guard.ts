@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { git, runGit } from './git.js';
+
+/** Client-side hooks a worktree may run; each is chained to the repository's own. */
+const HOOKS = [
+  'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg',
+  'commit-msg', 'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'post-rewrite',
+  'pre-auto-gc', 'post-index-change', 'sendemail-validate',
+];
+
+const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The hook that runs the repository's own hook of the same name: the hooks path configured
+ * anywhere but in this worktree's own config (husky's `.husky` included), else the common
+ * hooks directory. So agent worktrees keep every hook the project has.
+ */
+function chain(name: string): string {
+  return `orig=$(git config --show-scope --get-all core.hooksPath 2>/dev/null | grep -v '^worktree' | tail -n 1 | cut -f 2-)
+[ -n "$orig" ] || orig="$(git rev-parse --git-common-dir)/hooks"
+case "$orig" in
+  /*) ;;
+  "~/"*) orig="$HOME/\${orig#\\~/}" ;;
+  *) orig="$(git rev-parse --show-toplevel)/$orig" ;;
+esac
+if [ -x "$orig/${name}" ]; then exec "$orig/${name}" "$@"; fi
+exit 0
+`;
+}
+
+/** Writes muster's hooks directory: the lock guard in pre-commit, every hook chained. */
+export function writeGuardHooks(dir: string, node: string, bin: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of HOOKS) {
+    const guard = name === 'pre-commit' ? `${sq(node)} ${sq(bin)} guard pre-commit || exit $?\n` : '';
+    const text = `#!/bin/sh\n# Installed by muster for agent worktrees only (a per-worktree core.hooksPath).\n${guard}${chain(name)}`;
+    writeFileSync(join(dir, name), text, { mode: 0o755 });
+  }
+}
+
+/**
+ * Points one agent worktree at muster's hooks with a per-worktree `core.hooksPath`
+ * (`extensions.worktreeConfig`), leaving the main worktree's hooks configuration untouched.
+ */
+export async function installGuard(mainRoot: string, worktree: string, hooksDir: string): Promise<void> {
+  const ext = await runGit(mainRoot, ['config', '--bool', '--get', 'extensions.worktreeConfig']);
+  if (ext.stdout.trim() !== 'true') await git(mainRoot, ['config', 'extensions.worktreeConfig', 'true']);
+  await git(worktree, ['config', '--worktree', 'core.hooksPath', hooksDir]);
+}
+
+/** Paths a commit would touch: staged changes, both sides of a rename or copy. */
+export async function stagedPaths(worktree: string): Promise<string[]> {
+  const out = await git(worktree, ['diff', '--cached', '--name-status', '-M', '-z']);
+  const fields = out.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; ) {
+    const status = fields[i++];
+    if (!status) break;
+    const count = /^[RC]/.test(status) ? 2 : 1;
+    for (let k = 0; k < count; k++) {
+      const p = fields[i++];
+      if (p) paths.push(p);
+    }
+  }
+  return [...new Set(paths)];
+}
