@@ -5,6 +5,7 @@ import { registerDaemonCommands } from './commands/daemon.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerAgentCommands } from './commands/agents.js';
 import { registerAttachCommand } from './commands/attach.js';
+import { registerContextCommands } from './commands/context.js';
 import { registerGuardCommand } from './commands/guard.js';
 import { registerLockCommands } from './commands/lock.js';
 import { registerRunCommand } from './commands/run.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   const task = registerTaskCommands(program);
   registerAgentCommands(program, task);
   registerLockCommands(program);
+  registerContextCommands(program, task);
   registerGuardCommand(program);
   registerRunCommand(program);
   registerAttachCommand(program);

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { RISKS } from '../core/task.js';
-import { gcResultSchema, lockAcquireResultSchema, lockConflictViewSchema, lockOwnerSchema, lockViewSchema, statusViewSchema, taskViewSchema } from './shapes.js';
+import { blockerViewSchema, gcResultSchema, lockAcquireResultSchema, lockConflictViewSchema, lockOwnerSchema, lockViewSchema, statusViewSchema, taskViewSchema } from './shapes.js';
 
 const taskId = z.int().check(z.positive());
 
@@ -82,6 +82,19 @@ export const METHODS = {
   'lock.guard': {
     params: z.object({ paths: z.array(z.string()) }),
     result: z.object({ task: z.nullable(z.int()), violations: z.array(z.object({ path: z.string(), resource: z.string(), holder: lockOwnerSchema, detail: z.string() })) }),
+  },
+  'context.add': {
+    params: z.object({ text: z.string(), section: z._default(z.string(), 'patterns'), task: z.optional(taskId) }),
+    result: z.object({ section: z.string(), entry: z.string() }),
+  },
+  'context.show': {
+    params: z.object({ section: z.optional(z.string()) }),
+    result: z.object({ file: z.string(), text: z.string(), blockers: z.array(blockerViewSchema), unread: z.int() }),
+  },
+  'context.ack': { params: z.object({ keys: z.optional(z.array(z.string())) }), result: z.object({ unread: z.int() }) },
+  'task.import': {
+    params: z.object({ name: z.string(), markdown: z.string() }),
+    result: z.object({ tasks: z.array(taskViewSchema), locks: z.array(lockViewSchema) }),
   },
   subscribe: { params: z.object({ topics: z.array(z.string()) }), result: ack },
   gc: { params: z.object({ force: z._default(z.boolean(), false) }), result: gcResultSchema },

@@ -76,6 +76,15 @@ export const lockAcquireResultSchema = z.union([
   z.object({ granted: z.literal(false), conflicts: z.array(lockConflictViewSchema) }),
 ]);
 
+export const blockerViewSchema = z.object({
+  key: z.string(),
+  author: z.nullable(z.string()),
+  time: z.nullable(z.string()),
+  text: z.string(),
+  acknowledged: z.boolean(),
+});
+export type BlockerView = z.infer<typeof blockerViewSchema>;
+
 export const conflictViewSchema = z.object({
   kind: z.enum(['overlap', 'merge', 'lock', 'undeclared', 'stale', 'port']),
   tasks: z.array(z.int()),

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planDispatch } from '../core/dispatch-plan.js';
 import { freeSlots, portBlock } from '../core/port-slots.js';
@@ -14,6 +13,7 @@ import { agentPresets, type MusterConfig } from '../config/schema.js';
 import type { MusterPaths } from '../paths/muster-paths.js';
 import type { Caller } from '../protocol/methods.js';
 import { AgentRuntime } from './agent-runtime.js';
+import { ContextService } from './context-service.js';
 import { LockManager } from './lock-manager.js';
 import { LaunchError, launchTask, worktreePath } from './launch.js';
 import type { SocketServer } from './server.js';
@@ -40,6 +40,7 @@ export class Supervisor {
   server: SocketServer | null = null;
   readonly runtime: AgentRuntime;
   readonly locks: LockManager;
+  readonly context: ContextService;
   private dispatchQueued = false;
   private dispatching: Promise<void> | null = null;
   private stopping = false;
@@ -48,6 +49,7 @@ export class Supervisor {
   constructor(readonly ctx: SupervisorContext) {
     this.runtime = new AgentRuntime(this);
     this.locks = new LockManager(this);
+    this.context = new ContextService(this);
   }
 
   get state(): MusterState {
@@ -273,6 +275,7 @@ export class Supervisor {
       const reason = exit.exitCode === 0 ? 'agent finished (exit 0)' : `agent exited with code ${exit.exitCode}${exit.signal ? ` (signal ${exit.signal})` : ''}`;
       this.runtime.existingTerminal(id)?.note(reason);
       await this.moveTask(id, to, reason, events, { sessions, activity: { status: 'exited', since: now, source: 'heuristic' } });
+      this.notify({ kind: to === 'review' ? 'finished' : 'failed', task: id, message: `${formatId(id)} ${task.title}: ${reason}` });
       return;
     }
     await this.patchTask(id, { sessions, activity: { status: 'exited', since: now, source: 'heuristic' } }, events);
@@ -281,19 +284,28 @@ export class Supervisor {
   recordActivity(changes: { id: TaskId; status: Activity; source: ActivityStatus['source'] }[]): void {
     let next = this.state;
     const now = this.now();
-    for (const c of changes) next = updateTask(next, c.id, { activity: { status: c.status, since: now, source: c.source } }, now);
+    for (const c of changes) {
+      next = updateTask(next, c.id, { activity: { status: c.status, since: now, source: c.source } }, now);
+      const task = getTask(next, c.id);
+      if (c.status === 'waiting-input' && task) this.notify({ kind: 'waiting-input', task: c.id, message: `${formatId(c.id)} ${task.title} is waiting for input` });
+    }
     void this.apply(next, []);
   }
 
-  /** This task's lines in the shared context file. */
+  /** This task's entries in the shared context file. */
   contextEntriesOf(id: TaskId): string[] {
-    try {
-      return readFileSync(this.contextFile, 'utf8')
-        .split('\n')
-        .filter((l) => l.includes(`[${formatId(id)} `));
-    } catch {
-      return [];
-    }
+    return this.context.entriesOf(id);
+  }
+
+  /** Audit lines for something that changed outside the store (a file, a process). */
+  audit(events: AuditInput[]): void {
+    const time = this.now();
+    void this.ctx.store.commit(events.map((e) => ({ time, ...e })));
+  }
+
+  /** Something the operator should notice: status line, bell, header count. */
+  notify(n: { kind: 'waiting-input' | 'finished' | 'failed' | 'blocker'; message: string; task?: TaskId }): void {
+    this.server?.broadcast('notify', n);
   }
 
   /** Stops every agent and leaves their tasks restartable (`stalled`). */
@@ -302,6 +314,7 @@ export class Supervisor {
     while (this.dispatching) await this.dispatching;
     const running = this.state.tasks.filter((t) => this.runtime.isRunning(t.id));
     this.locks.stop();
+    await this.context.stop();
     await this.runtime.stopAll();
     let next = this.state;
     const now = this.now();

@@ -4,7 +4,9 @@ import { isMethod, METHODS, type Caller, type MethodName } from '../../protocol/
 import type { Connection } from '../server.js';
 import type { Supervisor } from '../supervisor.js';
 import { setPaused, status } from './status-handlers.js';
+import { contextAck, contextAdd, contextShow } from './context-handlers.js';
 import { gc } from './gc.js';
+import { taskImport } from './import-handler.js';
 import { lockAcquire, lockCheck, lockGuard, lockList, lockRelease } from './lock-handlers.js';
 import { agentStatus, taskAdd, taskAssign, taskCancel, taskDone, taskList, taskMove, taskRetry, taskShow } from './task-handlers.js';
 import { termAttach, termDetach, termInput, termResize } from './terminal-handlers.js';
@@ -39,6 +41,10 @@ const HANDLERS: Record<MethodName, Handler> = {
   'lock.list': (sup) => lockList(sup),
   'lock.check': lockCheck as Handler,
   'lock.guard': lockGuard as Handler,
+  'context.add': contextAdd as Handler,
+  'context.show': contextShow as Handler,
+  'context.ack': contextAck as Handler,
+  'task.import': taskImport as Handler,
   subscribe: (_sup, p: { topics: string[] }, _c, conn) => {
     for (const t of p.topics) conn.topics.add(t);
     return { ok: true };

@@ -16,7 +16,7 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     workers: { running: counts.running ?? 0, max: sup.config.parallel.max_workers },
     paused: state.paused,
     counts,
-    blockers: { unread: 0 },
+    blockers: { unread: sup.context.unread() },
     configError: null,
     idle: sup.idle,
     tasks: taskViews(state),
