@@ -8,6 +8,7 @@ import { registerAttachCommand } from './commands/attach.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerGuardCommand } from './commands/guard.js';
 import { registerLockCommands } from './commands/lock.js';
+import { registerMergeCommands } from './commands/merge.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerTaskCommands } from './commands/task.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerLockCommands(program);
   registerContextCommands(program, task);
   registerGuardCommand(program);
+  registerMergeCommands(program);
   registerRunCommand(program);
   registerAttachCommand(program);
   return program;

@@ -169,7 +169,9 @@ function parseSegment(segment: string): Segment | null {
       i++;
     }
   }
-  return { kind: 'part', tokens, literal: tokens.every((t) => t.kind === 'char' && singleChar(t.set) !== null) ? segment : null };
+  // A one-character class (`[a]`) is literal too, but its text is the character, not the brackets.
+  const chars = tokens.map((t) => (t.kind === 'char' ? singleChar(t.set) : null));
+  return { kind: 'part', tokens, literal: chars.every((ch) => ch !== null) ? String.fromCharCode(...(chars as number[])) : null };
 }
 
 /**

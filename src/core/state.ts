@@ -1,4 +1,5 @@
 import { emptyLockTable, type LockTable } from './lock-table.js';
+import type { MergeRecord, MergeRun } from './merge-plan.js';
 import type { QueueState } from './task-queue.js';
 import type { TaskId } from './task.js';
 
@@ -19,12 +20,29 @@ export interface MusterState extends QueueState {
   imports: SpecImportRecord[];
   /** Blockers of the shared context the operator has acknowledged (by `blockerKey`). */
   acknowledgedBlockers: string[];
+  /** Every landing, oldest first, and the approval in flight (persisted between its steps). */
+  merges: MergeRecord[];
+  mergeRun: MergeRun | null;
+  /** The last approval outcome of each task that did not land, for the merges view. */
+  mergeResults: MergeResultRecord[];
+}
+
+/** Why a task's last approval stopped, with its gate results. */
+export interface MergeResultRecord {
+  task: TaskId;
+  at: string;
+  landed: boolean;
+  reason: string | null;
+  message: string;
+  gate: { name: string; output: string } | null;
+  paths: string[];
+  gates: { name: string; ok: boolean }[];
 }
 
 export const STATE_VERSION = 1;
 
 export function emptyState(): MusterState {
-  return { version: STATE_VERSION, nextTaskId: 1, paused: false, order: [], tasks: [], locks: emptyLockTable(), imports: [], acknowledgedBlockers: [] };
+  return { version: STATE_VERSION, nextTaskId: 1, paused: false, order: [], tasks: [], locks: emptyLockTable(), imports: [], acknowledgedBlockers: [], merges: [], mergeRun: null, mergeResults: [] };
 }
 
 /** One line of the audit log (`events.jsonl`). */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { RISKS } from '../core/task.js';
-import { blockerViewSchema, gcResultSchema, lockAcquireResultSchema, lockConflictViewSchema, lockOwnerSchema, lockViewSchema, statusViewSchema, taskViewSchema } from './shapes.js';
+import { conflictViewSchema, approveResultSchema, mergeEntrySchema, blockerViewSchema, gcResultSchema, lockAcquireResultSchema, lockConflictViewSchema, lockOwnerSchema, lockViewSchema, statusViewSchema, taskViewSchema } from './shapes.js';
 
 const taskId = z.int().check(z.positive());
 
@@ -56,6 +56,19 @@ export const METHODS = {
     params: z.object({ task: taskId, cols: z.optional(z.int().check(z.positive())), rows: z.optional(z.int().check(z.positive())) }),
     result: z.object({ screen: z.string(), cols: z.int(), rows: z.int(), running: z.boolean() }),
   },
+  'term.watch': {
+    params: z.object({
+      task: taskId,
+      width: z.int().check(z.positive()),
+      height: z.int().check(z.positive()),
+      color: z._default(z.boolean(), true),
+      cursor: z._default(z.boolean(), false),
+      /** Resize the agent's terminal to this pane (the pane that shows it decides its size). */
+      resize: z._default(z.boolean(), true),
+    }),
+    result: ack,
+  },
+  'term.unwatch': { params: z.object({ task: taskId }), result: ack },
   'term.detach': { params: z.object({ task: taskId }), result: ack },
   'term.input': { params: z.object({ task: taskId, data: z.string() }), result: z.object({ delivered: z.boolean() }) },
   'term.resize': { params: z.object({ task: taskId, cols: z.int().check(z.positive()), rows: z.int().check(z.positive()) }), result: ack },
@@ -96,6 +109,13 @@ export const METHODS = {
     params: z.object({ name: z.string(), markdown: z.string() }),
     result: z.object({ tasks: z.array(taskViewSchema), locks: z.array(lockViewSchema) }),
   },
+  conflicts: { params: z.object({ fresh: z._default(z.boolean(), true) }), result: z.array(conflictViewSchema) },
+  'merge.list': { params: empty, result: z.object({ target: z.string(), tip: z.nullable(z.string()), queue: z.array(mergeEntrySchema), running: z.nullable(z.int()), canUndo: z.nullable(z.int()) }) },
+  'merge.approve': { params: z.object({ id: taskId }), result: approveResultSchema },
+  'merge.reject': { params: z.object({ id: taskId, reason: z.string() }), result: taskViewSchema },
+  'merge.skip': { params: z.object({ id: taskId }), result: z.array(z.int()) },
+  'merge.undo': { params: empty, result: z.object({ task: z.int(), target: z.string(), from: z.string(), to: z.string() }) },
+  'merge.diff': { params: z.object({ id: taskId }), result: z.object({ diff: z.string(), base: z.string() }) },
   subscribe: { params: z.object({ topics: z.array(z.string()) }), result: ack },
   gc: { params: z.object({ force: z._default(z.boolean(), false) }), result: gcResultSchema },
 } as const;

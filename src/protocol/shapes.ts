@@ -118,6 +118,43 @@ export const termEventSchema = z.union([
 ]);
 export type TermEvent = z.infer<typeof termEventSchema>;
 
+/** Changed rows of a watched pane (topic `rows`); `full` frames replace everything. */
+export const rowFrameSchema = z.object({
+  task: z.int(),
+  width: z.int(),
+  height: z.int(),
+  rows: z.array(z.tuple([z.int(), z.string()])),
+  full: z.boolean(),
+});
+export type RowFrameView = z.infer<typeof rowFrameSchema>;
+
+export const mergeResultSchema = z.object({
+  task: z.int(),
+  at: z.string(),
+  landed: z.boolean(),
+  reason: z.nullable(z.string()),
+  message: z.string(),
+  gate: z.nullable(z.object({ name: z.string(), output: z.string() })),
+  paths: z.array(z.string()),
+  gates: z.array(z.object({ name: z.string(), ok: z.boolean() })),
+});
+
+/** One task of the merge queue as the merges view shows it. */
+export const mergeEntrySchema = z.object({
+  task: taskViewSchema,
+  commits: z.array(z.object({ sha: z.string(), subject: z.string() })),
+  files: z.array(z.object({ path: z.string(), added: z.nullable(z.int()), removed: z.nullable(z.int()) })),
+  uncommitted: z.array(z.string()),
+  result: z.nullable(mergeResultSchema),
+  conflicts: z.array(conflictViewSchema),
+});
+export type MergeEntry = z.infer<typeof mergeEntrySchema>;
+
+export const approveResultSchema = z.union([
+  z.object({ landed: z.literal(true), target: z.string(), from: z.string(), to: z.string(), warning: z.nullable(z.string()) }),
+  z.object({ landed: z.literal(false), reason: z.string(), message: z.string(), gate: z.optional(z.object({ name: z.string(), output: z.string() })), paths: z.optional(z.array(z.string())) }),
+]);
+
 export const gcResultSchema = z.object({
   removed: z.array(z.object({ task: z.int(), path: z.string(), archive: z.nullable(z.string()) })),
   kept: z.array(z.object({ task: z.nullable(z.int()), path: z.string(), why: z.string() })),

@@ -68,6 +68,8 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   await store.commit([{ time: new Date().toISOString(), actor: 'supervisor', kind: 'supervisor-started', details: { pid: process.pid } }]);
   supervisor.locks.start();
   await supervisor.context.start();
+  await supervisor.merges.recover();
+  await supervisor.scanner.start();
   supervisor.scheduleDispatch();
   return { supervisor, paths, closed };
 }

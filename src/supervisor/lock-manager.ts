@@ -149,6 +149,7 @@ export class LockManager {
 
   async acquire(owner: LockOwner, requests: LockRequest[], opts: { ttlMs: number | null; waitMs: number; steal: boolean; actor: string }, conn?: Connection): Promise<AcquireReply> {
     await this.sweepGoneOperators();
+    await this.announceStale();
     const now = this.sup.now();
     if (opts.steal) {
       let table = this.sup.state.locks;
@@ -298,6 +299,14 @@ export class LockManager {
 
   /** Announces newly stale locks, drops locks of operators that exited, expires waiters. */
   async tick(): Promise<void> {
+    if (await this.announceStale()) await this.pump();
+    await this.sweepGoneOperators();
+    const ex = expireWaiters(this.sup.state.locks, this.sup.now());
+    for (const w of ex.expired) await this.expire(w.id, w.owner, w.requests);
+  }
+
+  /** One audit line per lock when it turns stale, before anyone may take it over. */
+  private async announceStale(): Promise<boolean> {
     const now = this.sup.now();
     const events: AuditInput[] = [];
     for (const l of this.sup.state.locks.locks) {
@@ -307,13 +316,8 @@ export class LockManager {
         events.push({ actor: 'supervisor', kind: 'lock-expired', details: { resource: l.resource, mode: l.mode, owner: auditOwner(l.owner), expiresAt: l.expiresAt } });
       }
     }
-    if (events.length) {
-      await this.sup.apply(this.sup.state, events);
-      await this.pump();
-    }
-    await this.sweepGoneOperators();
-    const ex = expireWaiters(this.sup.state.locks, now);
-    for (const w of ex.expired) await this.expire(w.id, w.owner, w.requests);
+    if (events.length) await this.sup.apply(this.sup.state, events);
+    return events.length > 0;
   }
 
   private async sweepGoneOperators(): Promise<void> {

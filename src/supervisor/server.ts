@@ -10,6 +10,8 @@ export class Connection {
   readonly topics = new Set<string>();
   /** Terminal streams this client follows: task id -> unsubscribe. */
   readonly streams = new Map<number, () => void>();
+  /** Panes this client shows: task id -> row stream. */
+  readonly watches = new Map<number, { update: (size: { width: number; height: number }, opts: { color: boolean; cursor: boolean }) => void; close: () => void }>();
   private closed = false;
 
   constructor(
@@ -115,6 +117,8 @@ export class SocketServer {
     socket.on('close', () => {
       for (const unsubscribe of conn.streams.values()) unsubscribe();
       conn.streams.clear();
+      for (const w of conn.watches.values()) w.close();
+      conn.watches.clear();
       this.connections.delete(conn);
       this.onClose(conn);
     });

@@ -13,7 +13,9 @@ import { agentPresets, type MusterConfig } from '../config/schema.js';
 import type { MusterPaths } from '../paths/muster-paths.js';
 import type { Caller } from '../protocol/methods.js';
 import { AgentRuntime } from './agent-runtime.js';
+import { ConflictScanner } from './conflict-scanner.js';
 import { ContextService } from './context-service.js';
+import { MergeManager } from './merge-manager.js';
 import { LockManager } from './lock-manager.js';
 import { LaunchError, launchTask, worktreePath } from './launch.js';
 import type { SocketServer } from './server.js';
@@ -41,6 +43,8 @@ export class Supervisor {
   readonly runtime: AgentRuntime;
   readonly locks: LockManager;
   readonly context: ContextService;
+  readonly merges: MergeManager;
+  readonly scanner: ConflictScanner;
   private dispatchQueued = false;
   private dispatching: Promise<void> | null = null;
   private stopping = false;
@@ -50,6 +54,8 @@ export class Supervisor {
     this.runtime = new AgentRuntime(this);
     this.locks = new LockManager(this);
     this.context = new ContextService(this);
+    this.merges = new MergeManager(this);
+    this.scanner = new ConflictScanner(this);
   }
 
   get state(): MusterState {
@@ -103,6 +109,7 @@ export class Supervisor {
     const time = this.now();
     const durable = this.ctx.store.commit(events.map((e) => ({ time, ...e })));
     this.publishChanges(before, next);
+    if (before.tasks !== next.tasks || before.locks !== next.locks) this.scanner.request();
     this.scheduleDispatch();
     await durable;
   }
@@ -315,6 +322,7 @@ export class Supervisor {
     const running = this.state.tasks.filter((t) => this.runtime.isRunning(t.id));
     this.locks.stop();
     await this.context.stop();
+    await this.scanner.stop();
     await this.runtime.stopAll();
     let next = this.state;
     const now = this.now();

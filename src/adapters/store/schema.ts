@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MergeRun } from '../../core/merge-plan.js';
 import type { MusterState } from '../../core/state.js';
 import { ACTIVITIES, RISKS, TASK_STATES } from '../../core/task.js';
 import { portsViewSchema, sessionViewSchema } from '../../protocol/shapes.js';
@@ -37,6 +38,18 @@ const lockTableSchema = z.object({
   nextWaiterId: z.number().int(),
 });
 
+const mergeRecordSchema = z.object({
+  task: z.number().int(),
+  target: z.string(),
+  strategy: z.enum(['merge', 'rebase', 'squash']),
+  from: z.string(),
+  to: z.string(),
+  backupRef: z.string(),
+  at: z.string(),
+  undone: z.boolean(),
+  undoneAt: z.string().nullable(),
+});
+
 /** The store file of the current schema version. Fields added within a version have defaults. */
 export const storeSchema = z.object({
   version: z.number().int(),
@@ -47,6 +60,23 @@ export const storeSchema = z.object({
   locks: lockTableSchema.default({ locks: [], waiters: [], nextWaiterId: 1 }),
   imports: z.array(z.object({ id: z.number().int(), file: z.string(), tasks: z.array(z.number().int()), ownerTag: z.string(), at: z.string() })).default([]),
   acknowledgedBlockers: z.array(z.string()).default([]),
+  merges: z.array(mergeRecordSchema).default([]),
+  // The run is the core's own data, checked by the core when it is advanced.
+  mergeRun: z.custom<MergeRun>((v) => v === null || (typeof v === 'object' && v !== null && 'task' in v && 'phase' in v)).nullable().default(null),
+  mergeResults: z
+    .array(
+      z.object({
+        task: z.number().int(),
+        at: z.string(),
+        landed: z.boolean(),
+        reason: z.string().nullable(),
+        message: z.string(),
+        gate: z.object({ name: z.string(), output: z.string() }).nullable(),
+        paths: z.array(z.string()),
+        gates: z.array(z.object({ name: z.string(), ok: z.boolean() })),
+      }),
+    )
+    .default([]),
 });
 
 // The schema and the core type must describe the same data.

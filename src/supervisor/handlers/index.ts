@@ -6,10 +6,11 @@ import type { Supervisor } from '../supervisor.js';
 import { setPaused, status } from './status-handlers.js';
 import { contextAck, contextAdd, contextShow } from './context-handlers.js';
 import { gc } from './gc.js';
+import { mergeApprove, mergeDiff, mergeList, mergeReject, mergeSkip, mergeUndo } from './merge-handlers.js';
 import { taskImport } from './import-handler.js';
 import { lockAcquire, lockCheck, lockGuard, lockList, lockRelease } from './lock-handlers.js';
 import { agentStatus, taskAdd, taskAssign, taskCancel, taskDone, taskList, taskMove, taskRetry, taskShow } from './task-handlers.js';
-import { termAttach, termDetach, termInput, termResize } from './terminal-handlers.js';
+import { termAttach, termDetach, termInput, termResize, termUnwatch, termWatch } from './terminal-handlers.js';
 
 type Handler = (sup: Supervisor, params: never, caller: Caller | undefined, conn: Connection) => unknown;
 
@@ -33,6 +34,8 @@ const HANDLERS: Record<MethodName, Handler> = {
   'agent.status': agentStatus as Handler,
   'term.attach': (sup, p, _c, conn) => termAttach(sup, p, conn),
   'term.detach': (_sup, p, _c, conn) => termDetach(p, conn),
+  'term.watch': (sup, p, _c, conn) => termWatch(sup, p, conn),
+  'term.unwatch': (_sup, p, _c, conn) => termUnwatch(p, conn),
   'term.input': (sup, p) => termInput(sup, p),
   'term.resize': (sup, p) => termResize(sup, p),
   gc: gc as Handler,
@@ -45,6 +48,13 @@ const HANDLERS: Record<MethodName, Handler> = {
   'context.show': contextShow as Handler,
   'context.ack': contextAck as Handler,
   'task.import': taskImport as Handler,
+  'merge.list': (sup) => mergeList(sup),
+  conflicts: async (sup, p: { fresh: boolean }) => (p.fresh ? sup.scanner.scan() : sup.scanner.conflicts),
+  'merge.approve': mergeApprove as Handler,
+  'merge.reject': mergeReject as Handler,
+  'merge.skip': mergeSkip as Handler,
+  'merge.undo': mergeUndo as Handler,
+  'merge.diff': mergeDiff as Handler,
   subscribe: (_sup, p: { topics: string[] }, _c, conn) => {
     for (const t of p.topics) conn.topics.add(t);
     return { ok: true };

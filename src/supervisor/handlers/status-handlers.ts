@@ -21,7 +21,7 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     idle: sup.idle,
     tasks: taskViews(state),
     locks: sup.locks.views(),
-    conflicts: [],
+    conflicts: sup.scanner.conflicts,
   };
 }
 

@@ -3,6 +3,7 @@ import { formatId } from '../../core/task.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Connection } from '../server.js';
+import { RowStream } from '../row-stream.js';
 import type { Supervisor } from '../supervisor.js';
 
 /** A client this far behind stops getting bytes and gets one repaint when it catches up. */
@@ -38,6 +39,25 @@ export async function termAttach(sup: Supervisor, p: ParsedParamsOf<'term.attach
   });
   conn.streams.set(p.task, unsubscribe);
   return { screen: term.emulator.serialize(), cols: term.cols, rows: term.rows, running: sup.runtime.isRunning(p.task) };
+}
+
+/** Streams a pane's changed rows to the client, and sizes the agent's terminal to the pane. */
+export function termWatch(sup: Supervisor, p: ParsedParamsOf<'term.watch'>, conn: Connection): ResultOf<'term.watch'> {
+  requireTerminalTask(sup, p.task);
+  const term = sup.runtime.terminal(p.task);
+  if (p.resize) term.resize(p.width, p.height);
+  const size = { width: p.width, height: p.height };
+  const opts = { color: p.color, cursor: p.cursor };
+  const existing = conn.watches.get(p.task);
+  if (existing) existing.update(size, opts);
+  else conn.watches.set(p.task, new RowStream(p.task, term, size, opts, (frame) => conn.send({ t: 'evt', topic: 'rows', data: frame })));
+  return { ok: true };
+}
+
+export function termUnwatch(p: ParsedParamsOf<'term.unwatch'>, conn: Connection): ResultOf<'term.unwatch'> {
+  conn.watches.get(p.task)?.close();
+  conn.watches.delete(p.task);
+  return { ok: true };
 }
 
 export function termDetach(p: ParsedParamsOf<'term.detach'>, conn: Connection): ResultOf<'term.detach'> {

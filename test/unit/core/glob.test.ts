@@ -265,3 +265,11 @@ describe('glob properties', () => {
     );
   });
 });
+
+describe('one-character classes', () => {
+  it('treats [a] as the letter a when deciding overlap, so two such locks conflict', () => {
+    expect(patternsOverlap('src/[a]pi/**', 'src/api/**')).toBe(true);
+    expect(matchesPath('src/[a]pi/x.ts', 'src/api/x.ts')).toBe(true);
+    expect(patternsOverlap('src/[a]pi/x.ts', 'src/[b]pi/x.ts')).toBe(false);
+  });
+});

@@ -1,0 +1,222 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { classifyConflicts, diffConflicts, overlapPairs, type Conflict, type MergeCheck, type PortHolding, type TaskChanges } from '../core/conflicts.js';
+import type { FileChange } from '../core/conflict-overlap.js';
+import type { Task, TaskId } from '../core/task.js';
+import { runGit } from '../adapters/git/git.js';
+import { changedSince, changesBetween, mergeTree, scanSnapshot, ScanScratch } from '../adapters/git/scan.js';
+import { descendsFrom, listenersOn } from '../adapters/proc/listeners.js';
+import { watchTree } from '../adapters/watch/tree-watch.js';
+import type { Supervisor } from './supervisor.js';
+
+interface TaskScan {
+  head: string;
+  snapshot: string;
+  base: string;
+  changes: FileChange[];
+}
+
+/** Tasks whose work is somewhere to look at: a worktree that exists. */
+const SCANNED: readonly Task['state'][] = ['running', 'review', 'stalled', 'failed', 'ready'];
+const DEBOUNCE_MS = 400;
+const PERIOD_MS = 5000;
+
+/**
+ * Finds conflicts while agents work: each task's worktree snapshotted (scratch objects, a
+ * private index), an overlap pre-filter, `git merge-tree` only where it can matter, plus lock,
+ * undeclared, stale and port findings. Rescans on file changes in worktrees (debounced),
+ * on commits and target moves (a cheap periodic check), never on a hot path of its own.
+ */
+export class ConflictScanner {
+  conflicts: Conflict[] = [];
+  lastScanMs = 0;
+  private readonly scans = new Map<TaskId, TaskScan>();
+  private readonly dirty = new Set<TaskId>();
+  private readonly merges = new Map<string, { clean: boolean; paths: string[] }>();
+  private readonly targetDiffs = new Map<string, string[]>();
+  private readonly watchers = new Map<TaskId, { path: string; close: () => Promise<void> }>();
+  private scratch: ScanScratch;
+  private timer: NodeJS.Timeout | null = null;
+  private periodic: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly sup: Supervisor) {
+    const paths = sup.ctx.paths;
+    this.scratch = new ScanScratch(join(paths.stateDir, 'scan'), join(paths.repo.commonDir, 'objects'));
+  }
+
+  async start(): Promise<void> {
+    await this.scratch.reset();
+    mkdirSync(join(this.sup.ctx.paths.stateDir, 'scan', 'index'), { recursive: true });
+    this.periodic = setInterval(() => this.request(), PERIOD_MS);
+    this.periodic.unref();
+    this.request();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.periodic) clearInterval(this.periodic);
+    await Promise.all([...this.watchers.values()].map((w) => w.close()));
+    this.watchers.clear();
+    await this.running;
+  }
+
+  /** Asks for a scan soon; many asks in a row make one scan. */
+  request(task?: TaskId): void {
+    if (task !== undefined) this.dirty.add(task);
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.scan();
+    }, DEBOUNCE_MS);
+    this.timer.unref();
+  }
+
+  /** One scan at a time; a request during a scan runs another right after it. */
+  async scan(): Promise<Conflict[]> {
+    if (this.running) {
+      this.again = true;
+      await this.running;
+      return this.conflicts;
+    }
+    this.running = this.scanOnce().finally(() => {
+      this.running = null;
+    });
+    await this.running;
+    if (this.again && !this.stopped) {
+      this.again = false;
+      return this.scan();
+    }
+    return this.conflicts;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const started = Date.now();
+    const sup = this.sup;
+    const repo = sup.ctx.paths.repo.mainRoot;
+    const tipRun = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${sup.ctx.target}^{commit}`]);
+    const tip = tipRun.exitCode === 0 ? tipRun.stdout.trim() : null;
+    const tasks = sup.state.tasks.filter((t) => SCANNED.includes(t.state) && t.worktree && t.base && existsSync(t.worktree));
+    this.syncWatchers(tasks);
+    const inputs: TaskChanges[] = [];
+    for (const t of tasks) {
+      const s = await this.scanTask(t).catch(() => null);
+      if (s) inputs.push({ task: t.id, risk: t.risk, writes: t.writes, reads: t.reads, base: s.base, changes: s.changes });
+    }
+    for (const id of [...this.scans.keys()]) if (!tasks.some((t) => t.id === id)) this.scans.delete(id);
+
+    const merges: MergeCheck[] = [];
+    for (const pair of overlapPairs(inputs)) {
+      const a = this.scans.get(pair.a)!.snapshot;
+      const b = this.scans.get(pair.b)!.snapshot;
+      const r = await this.mergeCheck(repo, a, b);
+      if (r) merges.push({ a: pair.a, b: pair.b, ...r });
+    }
+    const targetChangesSince = new Map<TaskId, string[]>();
+    if (tip) {
+      for (const input of inputs) {
+        const s = this.scans.get(input.task)!;
+        if (s.base === tip || !input.changes.length) continue;
+        const r = await this.mergeCheck(repo, s.snapshot, tip);
+        if (r) merges.push({ a: input.task, b: 'target', ...r });
+        targetChangesSince.set(input.task, await this.targetDiff(repo, s.base, tip));
+      }
+    }
+    const ports = await this.portHoldings(tasks);
+    const next = classifyConflicts({ target: sup.ctx.target, tasks: inputs, locks: sup.state.locks, now: sup.now(), targetChangesSince, merges, ports });
+    const { added, removed } = diffConflicts(this.conflicts, next);
+    this.conflicts = next;
+    this.lastScanMs = Date.now() - started;
+    if (added.length || removed.length) {
+      sup.server?.broadcast('conflicts', next);
+      if (added.length) sup.audit(added.map((c) => ({ actor: 'supervisor', kind: 'conflict-found', details: { ...c } })));
+    }
+    await this.collectScratch();
+  }
+
+  /** A task's snapshot and changes, recomputed only when its files or HEAD changed. */
+  private async scanTask(t: Task): Promise<TaskScan | null> {
+    const wt = t.worktree!;
+    const prev = this.scans.get(t.id);
+    const head = (await runGit(wt, ['rev-parse', 'HEAD'])).stdout.trim();
+    if (prev && !this.dirty.has(t.id) && prev.head === head && prev.base === t.base) return prev;
+    this.dirty.delete(t.id);
+    const gitDir = (await runGit(wt, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
+    const index = join(this.sup.ctx.paths.stateDir, 'scan', 'index', `task-${t.id}`);
+    const snap = await scanSnapshot(wt, gitDir, this.scratch, index);
+    if (prev && prev.snapshot === snap.commit && prev.base === t.base) return prev;
+    const changes = await changesBetween(this.sup.ctx.paths.repo.mainRoot, t.base!, snap.commit, this.scratch);
+    // The same array object for an unchanged task lets the core reuse its matching work.
+    const scan: TaskScan = { head: snap.head, snapshot: snap.commit, base: t.base!, changes };
+    this.scans.set(t.id, scan);
+    return scan;
+  }
+
+  private async mergeCheck(repo: string, a: string, b: string): Promise<{ clean: boolean; paths: string[] } | null> {
+    const key = `${a}:${b}`;
+    const hit = this.merges.get(key);
+    if (hit) return hit;
+    try {
+      const r = await mergeTree(repo, a, b, this.scratch);
+      this.merges.set(key, r);
+      return r;
+    } catch {
+      return null;
+    }
+  }
+
+  private async targetDiff(repo: string, base: string, tip: string): Promise<string[]> {
+    const key = `${base}:${tip}`;
+    let hit = this.targetDiffs.get(key);
+    if (!hit) {
+      hit = await changedSince(repo, base, tip);
+      this.targetDiffs.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** Ports of running tasks' slots that a process outside the task listens on. */
+  private async portHoldings(tasks: Task[]): Promise<PortHolding[]> {
+    const owners = new Map<number, Task>();
+    for (const t of tasks) if (t.ports && t.state === 'running') for (let p = t.ports.base; p <= t.ports.last; p++) owners.set(p, t);
+    if (!owners.size) return [];
+    const out: PortHolding[] = [];
+    for (const l of await listenersOn([...owners.keys()])) {
+      const t = owners.get(l.port)!;
+      const agent = t.sessions.at(-1)?.pid ?? null;
+      const mine = l.pid !== null && agent !== null && (await descendsFrom(l.pid, agent));
+      out.push({ task: t.id, port: l.port, pid: l.pid, owner: mine ? 'task' : 'foreign' });
+    }
+    return out;
+  }
+
+  private syncWatchers(tasks: Task[]): void {
+    const want = new Map(tasks.filter((t) => t.state === 'running').map((t) => [t.id, t.worktree!]));
+    for (const [id, w] of this.watchers) {
+      if (want.get(id) !== w.path) {
+        void w.close();
+        this.watchers.delete(id);
+      }
+    }
+    for (const [id, path] of want) {
+      if (this.watchers.has(id)) continue;
+      const w = watchTree(path, () => this.request(id));
+      this.watchers.set(id, { path, close: w.close });
+    }
+  }
+
+  /** Scratch objects pile up with every scan; past a size they are thrown away with the caches. */
+  private async collectScratch(): Promise<void> {
+    if (this.merges.size < 2000 && this.scans.size < 200) {
+      const count = (await runGit(this.sup.ctx.paths.repo.mainRoot, ['count-objects'], { env: this.scratch.env() })).stdout;
+      const loose = Number(/^(\d+) objects/.exec(count)?.[1] ?? 0);
+      if (loose < 20_000) return;
+    }
+    this.scans.clear();
+    this.merges.clear();
+    await this.scratch.reset();
+  }
+}

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MusterClient } from '../../../src/client/client.js';
+import type { ConflictView } from '../../../src/protocol/shapes.js';
+import { stopDaemon } from '../../helpers/cli.js';
+import { createAgentRepo } from '../../helpers/agent-repo.js';
+import { clientFor, screenOf, waitForTask } from '../../helpers/supervisor.js';
+import { waitFor } from '../../helpers/wait.js';
+import type { TempRepo } from '../../helpers/temp-repo.js';
+
+let repo: TempRepo | null = null;
+let client: MusterClient | null = null;
+afterEach(async () => {
+  client?.close();
+  if (repo) {
+    await stopDaemon(repo.dir);
+    repo.cleanup();
+    repo = null;
+  }
+});
+
+const kinds = (cs: ConflictView[]) => cs.map((c) => `${c.kind} ${c.tasks.join(',')} ${c.paths.join(',')}`).sort();
+
+/** Two agents that write as told and then keep running (their work stays uncommitted unless they commit). */
+async function twoAgents(a: string, b: string, setup?: (r: TempRepo) => void): Promise<MusterClient> {
+  repo = createAgentRepo();
+  if (setup) {
+    setup(repo);
+    repo.commitAll('setup');
+  }
+  client = await clientFor(repo.dir);
+  const ta = await client.call('task.add', { title: 'a', prompt: `${a}\n@print done-a\n@stay`, risk: 'low' });
+  const tb = await client.call('task.add', { title: 'b', prompt: `${b}\n@print done-b\n@stay`, risk: 'low' });
+  for (const t of [ta, tb]) await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions[0]?.pid != null, 'running');
+  // Their writes are done once they say so.
+  for (const [t, word] of [[ta, 'done-a'], [tb, 'done-b']] as const) await waitFor(async () => (await screenOf(client!, t.id)).includes(word), { what: `${word} on screen` });
+  return client;
+}
+
+async function scanUntil(c: MusterClient, pred: (cs: ConflictView[]) => boolean): Promise<ConflictView[]> {
+  const deadline = Date.now() + 15_000;
+  let last: ConflictView[] = [];
+  while (Date.now() < deadline) {
+    last = await c.call('conflicts', { fresh: true });
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`conflicts never matched; last: ${JSON.stringify(last, null, 1)}`);
+}
+
+describe('the conflict scan', () => {
+  it('finds a content conflict in uncommitted work of two tasks', async () => {
+    const c = await twoAgents('@write src/app.ts from a', '@write src/app.ts from b');
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
+    expect(kinds(cs)).toEqual(['merge 1,2 src/app.ts', 'overlap 1,2 src/app.ts']);
+  });
+
+  it('finds a modify/delete conflict', async () => {
+    const c = await twoAgents('@write lib/old.ts changed', '@muster context show', (r) => r.write('lib/old.ts', 'original\n'));
+    const b = await c.call('task.show', { id: 2 });
+    execFileSync('git', ['rm', '-q', 'lib/old.ts'], { cwd: b.worktree! });
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
+    expect(kinds(cs)).toEqual(['merge 1,2 lib/old.ts', 'overlap 1,2 lib/old.ts']);
+  });
+
+  it('finds a rename against a modification', async () => {
+    const c = await twoAgents('@write lib/a.ts modified by a', '@muster context show', (r) => r.write('lib/a.ts', 'line one\nline two\nline three\nline four\n'));
+    const b = await c.call('task.show', { id: 2 });
+    execFileSync('git', ['mv', 'lib/a.ts', 'lib/b.ts'], { cwd: b.worktree! });
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'overlap'));
+    expect(cs.find((k) => k.kind === 'overlap')?.paths).toContain('lib/a.ts');
+  });
+
+  it('finds a file/directory conflict from untracked files', async () => {
+    const c = await twoAgents('@write docs file', '@write docs/index.md a directory');
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
+    expect(cs.map((k) => k.kind).sort()).toEqual(['merge', 'overlap']);
+  });
+
+  it('reports no pair for tasks that touch disjoint files', async () => {
+    const c = await twoAgents('@write src/a.ts a\n@commit a', '@write src/b.ts b');
+    const first = await c.call('conflicts', { fresh: true });
+    const second = await c.call('conflicts', { fresh: true });
+    expect(first.filter((k) => k.kind === 'overlap' || k.kind === 'merge')).toEqual([]);
+    expect(second.filter((k) => k.kind === 'overlap' || k.kind === 'merge')).toEqual([]);
+  });
+
+  it('reports stale only for the task whose files changed on the target', async () => {
+    const c = await twoAgents('@write src/a.ts a', '@write src/b.ts b', (r) => {
+      r.write('src/a.ts', 'original a\n');
+      r.write('src/b.ts', 'original b\n');
+    });
+    repo!.write('src/a.ts', 'changed on main\n');
+    repo!.commitAll('main moves a.ts');
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'stale'));
+    expect(cs.filter((k) => k.kind === 'stale').map((k) => [k.tasks, k.paths])).toEqual([[[1], ['src/a.ts']]]);
+  });
+
+  it('reports a write-locked path changed by another task (a commit that bypassed the guard)', async () => {
+    repo = createAgentRepo();
+    client = await clientFor(repo.dir);
+    const owner = await client.call('task.add', { title: 'owner', prompt: '@stay', writes: ['api/**'] });
+    await waitForTask(client, owner.id, (x) => x.state === 'running', 'running');
+    const other = await client.call('task.add', { title: 'trespasser', prompt: '@write api/x.ts mine\n@stay', writes: ['web/**'] });
+    await waitForTask(client, other.id, (x) => x.state === 'running' && x.sessions[0]?.pid != null, 'running');
+    const cs = await scanUntil(client, (x) => x.some((k) => k.kind === 'lock'));
+    expect(cs.map((k) => k.kind).sort()).toEqual(['lock', 'undeclared']);
+    expect(cs.find((k) => k.kind === 'lock')?.detail).toContain('api/x.ts');
+  });
+
+  it('keeps merge-tree and snapshot objects out of the repository', async () => {
+    const c = await twoAgents('@write src/app.ts from a', '@write src/app.ts from b');
+    await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
+    const loose = () => Number(/^(\d+) objects/.exec(execFileSync('git', ['count-objects'], { cwd: repo!.dir, encoding: 'utf8' }))?.[1]);
+    const before = loose();
+    for (let i = 0; i < 3; i++) {
+      execFileSync('sh', ['-c', `echo ${i} >> src/app.ts`], { cwd: (await c.call('task.show', { id: 1 })).worktree! });
+      await c.call('conflicts', { fresh: true });
+    }
+    expect(loose()).toBe(before);
+  });
+});
