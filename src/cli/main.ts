@@ -11,6 +11,7 @@ import { registerLockCommands } from './commands/lock.js';
 import { registerMergeCommands } from './commands/merge.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerTaskCommands } from './commands/task.js';
+import { registerTuiAction } from './commands/tui.js';
 
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerMergeCommands(program);
   registerRunCommand(program);
   registerAttachCommand(program);
+  registerTuiAction(program);
   return program;
 }
 

@@ -1,0 +1,2 @@
+/** Rows of the header at the top of every view. */
+export const HEADER_ROWS = 2;

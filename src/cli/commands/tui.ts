@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { connect } from '../../client/connect.js';
+
+/** `muster` with no command: the cockpit. Loaded only then, so other commands start fast. */
+export function registerTuiAction(program: Command): void {
+  program.action(async () => {
+    const { client, paths } = await connect();
+    const ciWas = process.env.CI;
+    // Ink renders nothing live when CI is set; the operator's terminal is what counts here.
+    if (process.stdout.isTTY) process.env.CI = '0';
+    const [{ runTui }, { loadConfig }] = await Promise.all([import('../../../components/tui/run.js'), import('../../config/load.js')]);
+    if (ciWas === undefined) delete process.env.CI;
+    else process.env.CI = ciWas;
+    const keys = loadConfig(paths.configFile, paths.repo.mainRoot).keys;
+    process.exitCode = await runTui({ client, keys });
+  });
+}
