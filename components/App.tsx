@@ -1,7 +1,7 @@
-import { Box, useInput } from 'ink';
+import { Box, Text, useInput } from 'ink';
 import { keyFromInk } from '../src/keymap/index.js';
 import { Header } from './Header.js';
-import { HEADER_ROWS } from './layout.js';
+import { HEADER_ROWS, MIN_COLS, MIN_ROWS } from './layout.js';
 import { gridProblem } from './grid/compositor.js';
 import { StatusLine } from './StatusLine.js';
 import { ConfirmDialog, DiffOverlay, FormDialog, HelpOverlay, QuitDialog } from './dialogs/Dialogs.js';
@@ -30,6 +30,9 @@ export function App({ gridOutside = false }: { gridOutside?: boolean }) {
     { isActive: s.attached === null },
   );
   if (s.attached !== null) return null;
+  if (s.size.cols < MIN_COLS || s.size.rows < MIN_ROWS) {
+    return <Text wrap="truncate">{`muster needs at least ${MIN_COLS}x${MIN_ROWS}; this terminal is ${s.size.cols}x${s.size.rows}. q quits.`}</Text>;
+  }
   const height = Math.max(1, s.size.rows - HEADER_ROWS - 2);
   const problem = gridOutside && s.view === 'agents' ? gridProblem(s) : 'not drawn outside';
   if (problem === null && !s.overlay) return <Header s={s} theme={theme} />;

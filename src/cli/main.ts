@@ -59,5 +59,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-process.exitCode = code;
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});
