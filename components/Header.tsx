@@ -24,17 +24,20 @@ export function Header({ s, theme }: { s: CockpitState; theme: Theme }) {
   return (
     <Box flexDirection="column" width={width} height={2}>
       <Box width={width} height={1}>
-        <Text bold color={theme.accent} wrap="truncate">
-          {top}
-        </Text>
-        <Box flexGrow={1} />
-        <Text wrap="truncate">
-          {VIEWS.map((v, i) => (
-            <Text key={v} inverse={v === s.view} bold={v === s.view}>
-              {` ${i + 1} ${v} `}
-            </Text>
-          ))}
-        </Text>
+        <Box flexShrink={1} flexGrow={1}>
+          <Text bold color={theme.accent} wrap="truncate">
+            {top}
+          </Text>
+        </Box>
+        <Box flexShrink={0}>
+          <Text>
+            {VIEWS.map((v, i) => (
+              <Text key={v} inverse={v === s.view} bold={v === s.view}>
+                {` ${i + 1} ${v}`}
+              </Text>
+            ))}
+          </Text>
+        </Box>
       </Box>
       <Text wrap="truncate" color={s.status?.blockers.unread ? theme.bad : undefined} dimColor={!s.status?.blockers.unread && theme.dim}>
         {counts}

@@ -48,6 +48,7 @@ export class PaneCompositor {
   private lastFlush = 0;
   active = false;
   frames = 0;
+  private lastSelected: string | number | null = null;
 
   constructor(
     private readonly write: (data: string) => void,
@@ -72,6 +73,16 @@ export class PaneCompositor {
     }
     this.relayout(layout, tasks.map((t) => t.id), s);
     const selected = selection(s, 'agents');
+    // A keypress that moved the selection is answered at once, not on the next frame tick.
+    const moved = selected !== this.lastSelected;
+    if (moved) {
+      // Only the selected pane shows its cursor.
+      for (const id of [this.lastSelected, selected]) {
+        const p = typeof id === 'number' ? this.panes.get(id) : undefined;
+        if (p) void this.client.call('term.watch', { task: p.task, width: p.body.width, height: p.body.height, color: this.color, cursor: id === selected, resize: false }).catch(() => undefined);
+      }
+    }
+    this.lastSelected = selected;
     for (const t of tasks) {
       const pane = this.panes.get(t.id);
       if (!pane) continue;
@@ -87,7 +98,7 @@ export class PaneCompositor {
       this.statusDirty = true;
     }
     if (!wasActive) this.invalidate();
-    this.schedule(false);
+    this.schedule(moved);
   }
 
   private relayout(layout: Extract<GridLayout, { kind: 'grid' }>, ids: number[], s: CockpitState): void {

@@ -4,16 +4,18 @@ import { stateColor, type Theme } from '../theme.js';
 import { Table, type Column } from './Table.js';
 
 export function TasksView({ s, theme, height }: { s: CockpitState; theme: Theme; height: number }) {
-  const columns: Column<TaskView>[] = [
+  const wide = s.size.cols >= 150;
+  const all: (Column<TaskView> | null)[] = [
     { title: 'ID', width: 4, value: (t) => `#${t.id}` },
     { title: 'STATE', width: 9, value: (t) => t.state, color: (t) => stateColor(theme, t.state) },
     { title: 'RISK', width: 6, value: (t) => t.risk },
     { title: 'AGENT', width: 8, value: (t) => t.agent },
     { title: 'ACTIVITY', width: 13, value: (t) => (t.state === 'running' ? t.activity : '') },
     { title: 'TITLE', width: 'fill', value: (t) => t.title },
-    { title: 'REASON', width: 34, value: (t) => t.reason ?? '' },
-    { title: 'BRANCH', width: 22, value: (t) => t.branch ?? '' },
-    { title: 'PORTS', width: 11, value: (t) => (t.ports ? `${t.ports.base}-${t.ports.last}` : '') },
+    { title: 'REASON', width: wide ? 34 : 26, value: (t) => t.reason ?? '' },
+    wide ? { title: 'BRANCH', width: 22, value: (t) => t.branch ?? '' } : null,
+    wide ? { title: 'PORTS', width: 11, value: (t) => (t.ports ? `${t.ports.base}-${t.ports.last}` : '') } : null,
   ];
+  const columns = all.filter((c): c is Column<TaskView> => c !== null);
   return <Table rows={s.tasks} columns={columns} keyOf={(t) => t.id} selected={selection(s, 'tasks')} height={height} width={s.size.cols} empty="No tasks yet. n adds one." />;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
@@ -10,7 +10,6 @@ import { lockOwnerPid } from './owner-pid.js';
 
 /** Keep in sync with the supervisor: a background start that found another supervisor. */
 const EXIT_ALREADY_RUNNING = 75;
-const BIN = musterBin();
 
 export interface ConnectOptions {
   cwd?: string;
@@ -77,7 +76,8 @@ async function startInBackground(paths: MusterPaths, timeoutMs: number): Promise
   const offset = existsSync(paths.daemonLog) ? statSync(paths.daemonLog).size : 0;
   const log = openSync(paths.daemonLog, 'a', 0o600);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MUSTER_') || k === 'MUSTER_DEBUG'));
-  const child = spawn(process.execPath, [BIN, 'daemon'], {
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  const child = spawn(process.execPath, [musterBin(), 'daemon'], {
     cwd: paths.repo.mainRoot,
     detached: true,
     stdio: ['ignore', log, log],

@@ -13,6 +13,7 @@ import { SocketServer } from './server.js';
 import { Supervisor } from './supervisor.js';
 import { writeMusterShim } from './muster-shim.js';
 import { reconcile } from './reconcile.js';
+import { watchFile } from '../adapters/watch/file-watch.js';
 
 /**
  * Exit code of a supervisor that a client started in the background and that found another
@@ -44,7 +45,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   const target = config.merge.target ?? (await checkedOutBranch(paths.repo.commonDir)) ?? 'main';
   const shimDir = writeMusterShim(paths.stateDir);
   writeGuardHooks(join(paths.stateDir, 'hooks'), process.execPath, musterBin());
-  const supervisor = new Supervisor({ paths, config, store, pid: process.pid, startedAt: instance.holder.startedAt ?? new Date().toISOString(), target, shimDir });
+  const supervisor = new Supervisor({ paths, config, configError: null, store, pid: process.pid, startedAt: instance.holder.startedAt ?? new Date().toISOString(), target, shimDir });
   const server = new SocketServer(paths.socketPath, (req, conn) => handleRequest(supervisor, req, conn));
   supervisor.server = server;
   await reconcile(supervisor);
@@ -57,6 +58,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   const closed = new Promise<void>((resolve) => {
     supervisor.onStop = () => {
       void (async () => {
+        await configWatch.close();
         await supervisor.shutdown();
         await store.flush();
         await server.close();
@@ -66,6 +68,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     };
   });
   await store.commit([{ time: new Date().toISOString(), actor: 'supervisor', kind: 'supervisor-started', details: { pid: process.pid } }]);
+  const configWatch = watchFile(paths.configFile, () => supervisor.reloadConfig(() => loadConfig(paths.configFile, paths.repo.mainRoot)), 200);
   supervisor.locks.start();
   await supervisor.context.start();
   await supervisor.merges.recover();

@@ -27,6 +27,8 @@ export type AuditInput = Omit<AuditEvent, 'time'>;
 export interface SupervisorContext {
   paths: MusterPaths;
   config: MusterConfig;
+  /** Why the config file on disk is not the one in use (it failed to load), or null. */
+  configError: string | null;
   store: Store;
   pid: number;
   startedAt: string;
@@ -297,6 +299,24 @@ export class Supervisor {
       if (c.status === 'waiting-input' && task) this.notify({ kind: 'waiting-input', task: c.id, message: `${formatId(c.id)} ${task.title} is waiting for input` });
     }
     void this.apply(next, []);
+  }
+
+  /**
+   * The config file changed: a valid one takes effect at once (a dispatch pass follows, so a
+   * raised max_workers starts tasks); a broken one is reported and the last good one stays.
+   */
+  reloadConfig(load: () => MusterConfig): void {
+    try {
+      const next = load();
+      this.ctx.config = next;
+      this.ctx.configError = null;
+      this.audit([{ actor: 'operator', kind: 'config-reloaded', details: {} }]);
+      this.scheduleDispatch();
+    } catch (e) {
+      this.ctx.configError = (e as Error).message;
+      this.notify({ kind: 'failed', message: `The config has errors and was not applied: ${(e as Error).message.split('\n')[0]}` });
+    }
+    this.server?.broadcast('config', { error: this.ctx.configError });
   }
 
   /** This task's entries in the shared context file. */

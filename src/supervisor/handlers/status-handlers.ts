@@ -17,7 +17,7 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     paused: state.paused,
     counts,
     blockers: { unread: sup.context.unread() },
-    configError: null,
+    configError: ctx.configError,
     idle: sup.idle,
     tasks: taskViews(state),
     locks: sup.locks.views(),

@@ -128,4 +128,21 @@ describe('dispatch', () => {
     const failed = await waitForTask(client, t.id, inState('failed'), 'failed');
     expect(failed.reason).toBe('agent command "no-such-agent-xyz" (preset "ghost") is not on PATH; install it or change the preset in .muster/config.yaml.');
   });
+
+  it('applies a changed config at once: a raised max_workers starts waiting tasks; a broken one is reported and the last good one stays', async () => {
+    repo = createAgentRepo({ maxWorkers: 1 });
+    client = await clientFor(repo.dir);
+    const ids: number[] = [];
+    for (const n of ['a', 'b', 'c']) ids.push((await client.call('task.add', { title: n, prompt: '@stay', risk: 'low' })).id);
+    await waitForTask(client, ids[0]!, (t) => t.state === 'running', 'running');
+    expect((await client.call('task.show', { id: ids[2]! })).reason).toBe('waits for a worker');
+    const file = join(repo.dir, '.muster/config.yaml');
+    const cfg = readFileSync(file, 'utf8');
+    repo.write('.muster/config.yaml', cfg.replace('max_workers: 1', 'max_workers: four'));
+    await waitFor(async () => (await client!.call('status', {})).configError?.includes('parallel.max_workers: expected a positive integer, received "four"'), { what: 'the config error to be reported' });
+    expect((await client.call('status', {})).workers.max).toBe(1);
+    repo.write('.muster/config.yaml', cfg.replace('max_workers: 1', 'max_workers: 3'));
+    for (const id of ids) await waitForTask(client, id, (t) => t.state === 'running', 'running after the config change');
+    expect((await client.call('status', {})).configError).toBeNull();
+  });
 });
