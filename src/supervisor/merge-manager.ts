@@ -144,6 +144,7 @@ export class MergeManager {
 
   /** After the target moved: the task is merged, its locks, slot and worktree go (the work archived first). */
   private async landed(record: MergeRecord, gates: { name: string; ok: boolean }[], warning: string | null): Promise<void> {
+    this.sup.forgetTip();
     const id = record.task;
     const now = this.sup.now();
     const message = `landed on ${record.target} at ${record.to.slice(0, 7)}${warning ? `; ${warning}` : ''}`;
@@ -207,6 +208,7 @@ export class MergeManager {
     const cas = await compareAndSwap(this.repo, plan.ref, plan.to, plan.expectedOld, `muster: undo landing of task #${plan.task}`);
     if (!cas.ok) throw new MusterError('conflict', `Cannot undo: ${this.target} moved meanwhile (${cas.actual?.slice(0, 7) ?? 'gone'}). Revert the merge with a new commit instead.`);
     if (plan.syncCheckout && checkout) await syncCheckout(checkout, plan.expectedOld, plan.to);
+    this.sup.forgetTip();
     const history = recordUndo(this.sup.state.merges, plan, this.sup.now());
     const back = transition(this.sup.state, plan.task, 'review', this.sup.now(), `merge undone; ${this.target} is back at ${plan.to.slice(0, 7)}`);
     await this.sup.apply({ ...(back.ok ? back.value : this.sup.state), merges: history }, [

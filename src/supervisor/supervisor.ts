@@ -7,6 +7,7 @@ import { getTask, transition, updateTask } from '../core/task-queue.js';
 import { branchName, formatId, type Activity, type ActivityStatus, type Task, type TaskId } from '../core/task.js';
 import type { ProcessExit } from '../adapters/pty/task-terminal.js';
 import { installGuard } from '../adapters/git/commit-guard.js';
+import { resolveCommit } from '../adapters/git/git.js';
 import { busyPorts } from '../adapters/ports/port-probe.js';
 import type { Store } from '../adapters/store/store.js';
 import { agentPresets, type MusterConfig } from '../config/schema.js';
@@ -22,6 +23,11 @@ import type { SocketServer } from './server.js';
 import { taskView, queuePositions } from './views.js';
 
 export type AuditInput = Omit<AuditEvent, 'time'>;
+
+/** What a conflict scan depends on in the store; activity changes every second and does not count. */
+function scanSignature(s: MusterState): string {
+  return s.tasks.map((t) => `${t.id}:${t.state}:${t.worktree ?? ''}:${t.base ?? ''}:${t.writes.join(',')}`).join('|');
+}
 
 /** What the supervisor knows that is not in the store. */
 export interface SupervisorContext {
@@ -84,6 +90,21 @@ export class Supervisor {
     return new Date().toISOString();
   }
 
+  private tipCache: { at: number; tip: string | null } | null = null;
+
+  /** Muster moved the target itself: the next read must not come from the cache. */
+  forgetTip(): void {
+    this.tipCache = null;
+  }
+
+  /** The target's tip, read at most every 200 ms (status is asked for often). */
+  async targetTip(): Promise<string | null> {
+    if (this.tipCache && Date.now() - this.tipCache.at < 200) return this.tipCache.tip;
+    const tip = await resolveCommit(this.ctx.paths.repo.mainRoot, `refs/heads/${this.ctx.target}`);
+    this.tipCache = { at: Date.now(), tip };
+    return tip;
+  }
+
   actorOf(caller: Caller | undefined): string {
     if (!caller) return 'supervisor';
     const task = this.taskOfCaller(caller);
@@ -111,7 +132,7 @@ export class Supervisor {
     const time = this.now();
     const durable = this.ctx.store.commit(events.map((e) => ({ time, ...e })));
     this.publishChanges(before, next);
-    if (before.tasks !== next.tasks || before.locks !== next.locks) this.scanner.request();
+    if (before.locks !== next.locks || scanSignature(before) !== scanSignature(next)) this.scanner.request();
     this.scheduleDispatch();
     await durable;
   }

@@ -1,4 +1,3 @@
-import { resolveCommit } from '../../adapters/git/git.js';
 import { TASK_STATES } from '../../core/task.js';
 import type { ResultOf } from '../../protocol/methods.js';
 import type { Supervisor } from '../supervisor.js';
@@ -11,7 +10,7 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
   return {
     repo: ctx.paths.repo.mainRoot,
     target: ctx.target,
-    targetTip: await resolveCommit(ctx.paths.repo.mainRoot, `refs/heads/${ctx.target}`),
+    targetTip: await sup.targetTip(),
     daemon: { pid: ctx.pid, startedAt: ctx.startedAt, socket: ctx.paths.socketPath },
     workers: { running: counts.running ?? 0, max: sup.config.parallel.max_workers },
     paused: state.paused,
