@@ -1,5 +1,6 @@
-import { DEFAULT_BINDINGS, resolveKey, type CommandId, type KeyBinding, type KeyContext, type KeyName } from '../../src/keymap/index.js';
+import { DEFAULT_BINDINGS, helpSections, resolveKey, type CommandId, type KeyBinding, type KeyContext, type KeyName } from '../../src/keymap/index.js';
 import { MusterError } from '../../src/protocol/errors.js';
+import type { ParamsOf } from '../../src/protocol/methods.js';
 import * as z from 'zod/mini';
 import { conflictViewSchema, rowFrameSchema, taskViewSchema, type RowFrameView } from '../../src/protocol/shapes.js';
 
@@ -43,6 +44,7 @@ const VIEW_OF: Partial<Record<CommandId, ViewName>> = {
  */
 export class CockpitController {
   private refreshTimer: NodeJS.Timeout | null = null;
+  private submitting = false;
   private readonly disposers: (() => void)[] = [];
 
   constructor(
@@ -211,8 +213,9 @@ export class CockpitController {
         return this.store.update((s) => (s.flash ? { ...s, flash: null } : s.view !== 'agents' ? { ...s, view: 'agents' } : s));
       case 'nav.up':
       case 'nav.left':
-      case 'nav.prev-pane':
         return this.store.update((s) => moveSelection(s, -1));
+      case 'nav.prev-pane':
+        return this.store.update((s) => (selection(s) === paneTasks(s)[0]?.id && s.view === 'agents' ? moveSelection(s, 'last') : moveSelection(s, -1)));
       case 'nav.down':
       case 'nav.right':
         return this.store.update((s) => moveSelection(s, 1));
@@ -243,7 +246,7 @@ export class CockpitController {
       case 'queue.move-down': {
         const t = this.task();
         if (!t) return;
-        await this.client.call('task.move', { id: t.id, move: { kind: id === 'queue.move-up' ? 'up' : 'down' } });
+        await this.client.call('task.move', { id: t.id, move: this.queueMove(t.id, id === 'queue.move-up' ? -1 : 1) });
         return this.refresh();
       }
       case 'task.retry': {
@@ -315,7 +318,7 @@ export class CockpitController {
         return this.close();
       case 'help.up':
       case 'help.down':
-        return this.store.update((s) => (s.overlay?.kind === 'help' ? { ...s, overlay: { kind: 'help', scroll: Math.max(0, s.overlay.scroll + (id === 'help.up' ? -1 : 1)) } } : s));
+        return this.scrollHelp(id === 'help.up' ? -1 : 1);
       case 'form.next-field':
       case 'form.prev-field': {
         const o = this.state.overlay;
@@ -339,6 +342,20 @@ export class CockpitController {
     }
   }
 
+  /**
+   * The merge queue is the review tasks in queue order, so a plain "up" only swaps a merge with
+   * its neighbour in the whole queue, often a task that is not even in review: in the merges
+   * view the task moves to the place of the merge before (after) it instead.
+   */
+  private queueMove(task: number, delta: -1 | 1): ParamsOf<'task.move'>['move'] {
+    const kind = delta < 0 ? 'up' : 'down';
+    if (this.state.view !== 'merges') return { kind };
+    const queue = this.state.merges?.queue ?? [];
+    const at = queue.findIndex((e) => e.task.id === task);
+    const position = at < 0 ? null : (queue[at + delta]?.task.position ?? null);
+    return position === null ? { kind } : { kind: 'to', position };
+  }
+
   private confirmedTask(): number | null {
     const t = selectedTask(this.state);
     return t?.id ?? null;
@@ -355,6 +372,16 @@ export class CockpitController {
     await this.refresh();
   }
 
+  // Clamped like the overlay draws it, so k scrolls up at once however often j was pressed.
+  private scrollHelp(delta: number): void {
+    const lines = helpSections(this.bindings).reduce((n, section) => n + 1 + section.rows.length, 0);
+    this.store.update((s) => {
+      if (s.overlay?.kind !== 'help') return s;
+      const max = Math.max(0, lines - Math.max(1, s.size.rows - 5));
+      return { ...s, overlay: { kind: 'help', scroll: Math.max(0, Math.min(max, s.overlay.scroll + delta)) } };
+    });
+  }
+
   private scrollDiff(id: CommandId): void {
     this.store.update((s) => {
       if (s.overlay?.kind !== 'diff') return s;
@@ -368,8 +395,10 @@ export class CockpitController {
 
   private async submitForm(): Promise<void> {
     const o = this.state.overlay;
-    if (o?.kind !== 'form') return;
+    // A second enter while the supervisor answers would add the task twice.
+    if (o?.kind !== 'form' || this.submitting) return;
     const form = o.form;
+    this.submitting = true;
     try {
       if (form.kind === 'new-task') {
         const after = listValue(form, 'after').map((x) => Number(x.replace(/^#/, '')));
@@ -399,6 +428,8 @@ export class CockpitController {
       // The form stays open with the reason, so nothing typed is lost.
       const message = e instanceof Error ? e.message : String(e);
       this.setForm({ ...form, error: message });
+    } finally {
+      this.submitting = false;
     }
   }
 }

@@ -1,11 +1,7 @@
-/** Every mode the cockpit or an attached agent may have turned on, off again. */
-export const RESET_MODES =
-  '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l' + // mouse reporting
-  '\x1b[?2004l' + // bracketed paste
-  '\x1b[?1l\x1b>' + // application cursor keys and keypad
-  '\x1b[?1004l' + // focus events
-  '\x1b[r' + // scroll region
-  '\x1b[0m\x1b[?25h'; // attributes, cursor visible
+
+import { RESET_MODES } from '../../src/pane/terminal-modes.js';
+
+export { RESET_MODES };
 
 export const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
 export const LEAVE_ALT = '\x1b[?1049l';

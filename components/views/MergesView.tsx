@@ -26,7 +26,7 @@ export function MergesView({ s, theme, height }: { s: CockpitState; theme: Theme
         {`Target ${m.target}@${m.tip?.slice(0, 7) ?? 'none'}${m.running ? ` · merging #${m.running}` : ''}${m.canUndo ? ` · u undoes the merge of #${m.canUndo}` : ''}`}
       </Text>
       <Table rows={m.queue} columns={columns} keyOf={(e) => e.task.id} selected={sel} height={listHeight} width={s.size.cols} empty="Nothing to merge: no task is in review." />
-      {entry ? <MergeDetail entry={entry} theme={theme} height={height - listHeight - 1} width={s.size.cols} /> : null}
+      {entry ? <MergeDetail entry={entry} theme={theme} height={height - listHeight - 2} width={s.size.cols} /> : null}
     </Box>
   );
 }

@@ -3,16 +3,9 @@ import type { MusterClient } from '../../client/client.js';
 import { connect } from '../../client/connect.js';
 import { MusterError } from '../../protocol/errors.js';
 import { termEventSchema } from '../../protocol/shapes.js';
+import { RESET_MODES } from '../../pane/terminal-modes.js';
 import { parseTaskId } from '../args.js';
 
-/** Modes a full-screen agent may have turned on; all are turned off when we detach. */
-export const RESET_MODES =
-  '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l' + // mouse reporting
-  '\x1b[?2004l' + // bracketed paste
-  '\x1b[?1l\x1b>' + // application cursor keys and keypad
-  '\x1b[?1004l' + // focus events
-  '\x1b[r' + // scroll region
-  '\x1b[0m\x1b[?25h'; // attributes, cursor visible
 
 export function registerAttachCommand(program: Command): void {
   program
