@@ -53,8 +53,6 @@ export interface CockpitState {
   selected: Partial<Record<ViewName, string | number | null>>;
   overlay: Overlay | null;
   flash: Flash | null;
-  /** Notifications not yet seen: agents waiting for input, finished or failed. */
-  attention: number;
   size: { cols: number; rows: number };
   attached: number | null;
   busy: string | null;
@@ -73,7 +71,6 @@ export function initialState(size: { cols: number; rows: number }): CockpitState
     selected: {},
     overlay: null,
     flash: null,
-    attention: 0,
     size,
     attached: null,
     busy: null,

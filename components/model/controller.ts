@@ -28,6 +28,9 @@ export interface CockpitHost {
   rows(frame: RowFrameView): void;
 }
 
+/** How long the outcome of an action stays in the status line. */
+const FLASH_MS = 10_000;
+
 const VIEW_OF: Partial<Record<CommandId, ViewName>> = {
   'view.agents': 'agents',
   'view.tasks': 'tasks',
@@ -59,6 +62,7 @@ export class CockpitController {
   }
 
   async start(): Promise<void> {
+    this.disposers.push(this.store.subscribe(() => this.expireFlash()));
     this.disposers.push(
       this.client.onEvent((e) => this.onEvent(e.topic, e.data)),
       this.client.onDisconnect(() => this.store.update((s) => flash({ ...s, connected: false }, 'The supervisor went away. Start muster again.', 'error'))),
@@ -67,7 +71,21 @@ export class CockpitController {
     await this.refresh();
   }
 
+  private flashTimer: NodeJS.Timeout | null = null;
+  private flashAt = 0;
+
+  /** A message stays in the status line for a while, then the key hints come back. */
+  private expireFlash(): void {
+    const at = this.state.flash?.at ?? 0;
+    if (!at || at === this.flashAt) return;
+    this.flashAt = at;
+    if (this.flashTimer) clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => this.store.update((s) => (s.flash?.at === at ? { ...s, flash: null } : s)), FLASH_MS);
+    this.flashTimer.unref?.();
+  }
+
   stop(): void {
+    if (this.flashTimer) clearTimeout(this.flashTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const d of this.disposers) d();
   }
@@ -122,7 +140,7 @@ export class CockpitController {
       case 'notify': {
         const n = data as { kind?: string; message?: string };
         this.host.bell();
-        this.store.update((s) => flash({ ...s, attention: s.attention + 1 }, n.message ?? 'Something needs you', n.kind === 'failed' || n.kind === 'blocker' ? 'error' : 'notice'));
+        this.store.update((s) => flash(s, n.message ?? 'Something needs you', n.kind === 'failed' || n.kind === 'blocker' ? 'error' : 'notice'));
         this.scheduleRefresh();
         return;
       }
@@ -199,7 +217,7 @@ export class CockpitController {
   private async execute(id: CommandId): Promise<void> {
     const view = VIEW_OF[id];
     if (view) {
-      this.store.update((s) => ({ ...s, view, overlay: null, attention: view === 'agents' ? 0 : s.attention }));
+      this.store.update((s) => ({ ...s, view, overlay: null }));
       await this.loadView(view);
       return;
     }
@@ -230,7 +248,7 @@ export class CockpitController {
       case 'nav.bottom':
         return this.store.update((s) => moveSelection(s, 'last'));
       case 'task.new':
-        return this.store.update((s) => ({ ...s, overlay: { kind: 'form', form: newTaskForm(s.status?.tasks.at(-1)?.agent ?? 'claude') } }));
+        return this.store.update((s) => ({ ...s, overlay: { kind: 'form', form: newTaskForm(s.status?.defaultAgent ?? 'claude') } }));
       case 'dispatch.toggle': {
         const paused = this.state.status?.paused ?? false;
         await this.client.call(paused ? 'dispatch.resume' : 'dispatch.pause', {});
@@ -362,6 +380,7 @@ export class CockpitController {
   }
 
   private async approve(): Promise<void> {
+    if (this.state.busy) return this.say(`Wait: ${this.state.busy} is still running.`, 'notice');
     const t = this.task();
     if (!t) return;
     this.store.update((s) => flash({ ...s, busy: `merging #${t.id}` }, `Merging #${t.id}: integrating and running the quality gates…`, 'notice'));

@@ -72,7 +72,7 @@ const TABLE = {
     keys: ['q', 'ctrl+c'], description: 'Quit; asks whether to leave agents running', hint: 'quit',
     group: 'General', contexts: ['global'], note: 'ctrl+c quits the same way: it never kills agents',
   },
-  'app.back': { keys: ['esc'], description: 'Back out: clear the selection or leave the view', group: 'General', contexts: ['global'] },
+  'app.back': { keys: ['esc'], description: 'Back out: clear the message, or go back to the agents view', group: 'General', contexts: ['global'] },
 
   'view.agents': { keys: ['1'], description: 'Agents: live terminals of running agents', group: 'Views', contexts: ['global'] },
   'view.tasks': { keys: ['2'], description: 'Tasks and the queue', group: 'Views', contexts: ['global'] },

@@ -103,6 +103,8 @@ export const statusViewSchema = z.object({
   counts: z.record(z.string(), z.int()),
   blockers: z.object({ unread: z.int() }),
   configError: z.nullable(z.string()),
+  agents: z.array(z.string()),
+  defaultAgent: z.string(),
   idle: z.boolean(),
   tasks: z.array(taskViewSchema),
   locks: z.array(lockViewSchema),

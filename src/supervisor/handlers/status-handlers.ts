@@ -17,6 +17,8 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     counts,
     blockers: { unread: sup.context.unread() },
     configError: ctx.configError,
+    agents: sup.agentNames,
+    defaultAgent: sup.config.default_agent,
     idle: sup.idle,
     tasks: taskViews(state),
     locks: sup.locks.views(),
