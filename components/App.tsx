@@ -1,5 +1,8 @@
 import { Box, Text, useInput } from 'ink';
+import type { Key } from 'ink';
 import { keyFromInk } from '../src/keymap/index.js';
+
+const NO_FLAGS = {} as Key;
 import { Header } from './Header.js';
 import { HEADER_ROWS, MIN_COLS, MIN_ROWS } from './layout.js';
 import { gridProblem } from './grid/compositor.js';
@@ -25,7 +28,14 @@ export function App({ gridOutside = false }: { gridOutside?: boolean }) {
   const s = useCockpit();
   useInput(
     (input, key) => {
-      controller.handleKey(keyFromInk(input, key), input);
+      const name = keyFromInk(input, key);
+      // Keys typed faster than a frame arrive together: each is its own key, except in a form,
+      // where a paste is text.
+      if (name === null && input.length > 1 && !key.ctrl && !key.meta && s.overlay?.kind !== 'form') {
+        for (const ch of input) controller.handleKey(keyFromInk(ch, NO_FLAGS), ch);
+        return;
+      }
+      controller.handleKey(name, input);
     },
     { isActive: s.attached === null },
   );

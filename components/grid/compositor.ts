@@ -208,6 +208,8 @@ export class PaneCompositor {
   }
 
   dispose(): void {
+    // Ink's last frame on unmount must not re-arm a frame after the terminal is restored.
+    this.active = false;
     if (this.timer) clearTimeout(this.timer);
     this.unwatchAll();
   }

@@ -101,6 +101,9 @@ export async function runTui({ client, keys }: TuiOptions): Promise<number> {
   out.on('resize', onResize);
 
   async function attach(task: number): Promise<void> {
+    // Ink goes first: a render of its own still pending would erase rows of the agent's screen.
+    ink?.unmount();
+    ink = null;
     store.update((s) => ({ ...s, attached: task }));
     compositor.sync(store.getState(), '');
     try {
@@ -109,7 +112,6 @@ export async function runTui({ client, keys }: TuiOptions): Promise<number> {
       store.update((s) => ({ ...s, flash: { text: (e as Error).message, tone: 'error', at: Date.now() } }));
     }
     // Ink draws its whole frame again on a fresh screen, and the grid comes back under it.
-    ink?.unmount();
     out.write('\x1b[H\x1b[2J');
     store.update((s) => ({ ...s, attached: null, size: { cols: out.columns, rows: out.rows } }));
     mount();

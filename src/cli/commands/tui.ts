@@ -6,8 +6,9 @@ export function registerTuiAction(program: Command): void {
   program.action(async () => {
     const { client, paths } = await connect();
     const ciWas = process.env.CI;
-    // Ink renders nothing live when CI is set; the operator's terminal is what counts here.
-    if (process.stdout.isTTY) process.env.CI = '0';
+    // Ink renders nothing live, and chalk no colour, when CI is set at import time; the
+    // operator's terminal is what counts here.
+    if (process.stdout.isTTY) delete process.env.CI;
     const [{ runTui }, { loadConfig }] = await Promise.all([import('../../../components/tui/run.js'), import('../../config/load.js')]);
     if (ciWas === undefined) delete process.env.CI;
     else process.env.CI = ciWas;

@@ -1,0 +1,110 @@
+import { afterEach } from 'vitest';
+import { createAgentRepo } from '../helpers/agent-repo.js';
+import { BIN, musterJson, stopDaemon } from '../helpers/cli.js';
+import type { TempRepo } from '../helpers/temp-repo.js';
+import { waitFor } from '../helpers/wait.js';
+import { TmuxTerminal, visible } from './tmux.js';
+
+/** The command line that starts the cockpit: the real binary, as an operator would type it. */
+export const MUSTER = `${process.execPath} ${BIN}`;
+
+/** The view tabs in the header: the cockpit is up. */
+export const VIEW_TABS = /1 agents\s+2 tasks\s+3 locks\s+4 conflicts\s+5 merges\s+6 context/;
+
+export interface TaskJson {
+  id: number;
+  title: string;
+  state: string;
+  reason: string | null;
+  sessions: { n: number; pid: number | null; endedAt: string | null; exitCode: number | null }[];
+}
+
+export interface StatusJson {
+  targetTip: string;
+  tasks: TaskJson[];
+}
+
+/**
+ * Per-test fixtures for e2e tests: each test gets its own repo (and so its own supervisor)
+ * and its own tmux server. After each test the tmux server is killed and the supervisor
+ * stopped; when the test failed the last screen is printed and the temp dir kept.
+ */
+export function useE2e() {
+  let repos: TempRepo[] = [];
+  let terms: TmuxTerminal[] = [];
+
+  afterEach(async ({ task }) => {
+    const failed = task.result?.state === 'fail' && !task.fails;
+    for (const t of terms) {
+      if (failed) {
+        let screen = '(no screen: the tmux server is gone)';
+        try {
+          screen = visible(t.capture());
+        } catch {
+          // keep the placeholder
+        }
+        console.error(`--- last screen of tmux -L ${t.socket} (${task.name}) ---\n${screen}`);
+      }
+      t.kill();
+    }
+    for (const r of repos) {
+      await stopDaemon(r.dir);
+      if (failed) console.error(`--- kept the temp repo of "${task.name}": ${r.dir}`);
+      else r.cleanup();
+    }
+    repos = [];
+    terms = [];
+  });
+
+  return {
+    /** A temp repo whose `fake` agent runs the `@`-lines of each task's prompt. */
+    repo(opts: Parameters<typeof createAgentRepo>[0] = {}): TempRepo {
+      const repo = createAgentRepo(opts);
+      repos.push(repo);
+      return repo;
+    },
+
+    /** A private tmux server at a shell prompt in `cwd`. */
+    async terminal(cwd: string, opts: { cols?: number; rows?: number; env?: Record<string, string | undefined> } = {}): Promise<TmuxTerminal> {
+      const term = TmuxTerminal.start({ cwd, ...opts });
+      terms.push(term);
+      await term.waitForPrompt();
+      return term;
+    },
+
+    /** A terminal running the cockpit, once its header is drawn. */
+    async cockpit(repo: TempRepo, opts: { cols?: number; rows?: number; env?: Record<string, string | undefined> } = {}): Promise<TmuxTerminal> {
+      const term = await this.terminal(repo.dir, opts);
+      await openCockpit(term);
+      return term;
+    },
+  };
+}
+
+/** Types `muster` at the shell prompt and waits for the cockpit's header. */
+export async function openCockpit(term: TmuxTerminal): Promise<string> {
+  term.run(MUSTER);
+  return term.waitForText(['muster · repo', VIEW_TABS]);
+}
+
+/** Queues a task through the real CLI. */
+export async function addTask(repo: TempRepo, title: string, promptLines: string[]): Promise<TaskJson> {
+  return musterJson<TaskJson>(repo.dir, ['task', 'add', title, '--prompt', promptLines.join('\n')]);
+}
+
+export function status(repo: TempRepo): Promise<StatusJson> {
+  return musterJson<StatusJson>(repo.dir, ['status']);
+}
+
+/** Polls `muster status --json` until task `id` satisfies `pred`. */
+export async function waitForTaskState(repo: TempRepo, id: number, pred: (t: TaskJson) => boolean, what: string): Promise<TaskJson> {
+  let last: StatusJson | null = null;
+  return waitFor(
+    async () => {
+      last = await status(repo);
+      const t = last.tasks.find((x) => x.id === id);
+      return t && pred(t) ? t : null;
+    },
+    { timeout: 30_000, interval: 150, what: `#${id} ${what}`, describe: () => JSON.stringify(last?.tasks.map((t) => ({ id: t.id, state: t.state, reason: t.reason })), null, 1) },
+  );
+}

@@ -1,0 +1,21 @@
+import { describe, it } from 'vitest';
+import { addTask, useE2e } from './cockpit.js';
+
+const e2e = useE2e();
+
+describe('keys in the cockpit', () => {
+  // Product bug: keys that reach muster in one read (typed fast, over SSH, while a frame is being
+  // drawn) are all dropped. Ink hands the whole chunk to useInput as one `input`, and
+  // keyFromInk() returns null for more than one character (src/keymap/ink.ts, `chars.length > 1`),
+  // so the controller ignores it outside a form.
+  it('handles each of two keys that arrive together', async () => {
+    const repo = e2e.repo();
+    await addTask(repo, 'idle', ['@print idling', '@stay']);
+    const term = await e2e.cockpit(repo);
+    await term.waitForText('idling');
+
+    // "2" (tasks view) then "5" (merges view), written to the terminal at once.
+    term.type('25');
+    await term.waitForText('Nothing to merge', { timeout: 5_000 });
+  });
+});

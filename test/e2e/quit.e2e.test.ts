@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { daemonPid, isAlive } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+import { addTask, openCockpit, status, useE2e, VIEW_TABS } from './cockpit.js';
+import { lastRow, type ModeFlags, PROMPT, type TmuxTerminal, visible } from './tmux.js';
+
+const e2e = useE2e();
+
+/**
+ * What is wrong with the terminal once muster exited, if anything: the shell should have the
+ * normal screen with nothing of the cockpit left on it, the modes as before, and a cooked
+ * line discipline that echoes input.
+ */
+async function terminalProblems(term: TmuxTerminal, modesBefore: ModeFlags): Promise<string[]> {
+  const problems: string[] = [];
+  await term.waitForShell();
+  const screen = await term.waitForScreen((s) => s.split('\n').some((l) => l.trimEnd() === PROMPT.trimEnd()), 'a fresh prompt');
+  if (lastRow(screen) !== PROMPT.trimEnd()) problems.push(`below the prompt: ${JSON.stringify(lastRow(screen))}`);
+  if (VIEW_TABS.test(screen)) problems.push('the cockpit header is on the screen');
+  const modes = term.modes();
+  if (JSON.stringify(modes) !== JSON.stringify(modesBefore)) problems.push(`modes ${JSON.stringify(modes)}, before ${JSON.stringify(modesBefore)}`);
+  term.run(`stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|isig|icrnl|opost)' | tr '\\n' ' '; echo "<- tty, echo $((40 + 2))"`);
+  const after = await term.waitForText('<- tty, echo 42');
+  if (!after.includes('icrnl opost isig icanon echo <- tty')) problems.push('the tty is not cooked with echo');
+  if (!after.includes(`${PROMPT}stty -a`)) problems.push('the typed command was not echoed after the prompt');
+  if (problems.length) problems.push(`screen after quitting:\n${visible(screen)}`);
+  return problems;
+}
+
+describe('quitting the cockpit', () => {
+  it('q then d detaches: agents keep running, the terminal is restored, and muster shows their screens again', async () => {
+    const repo = e2e.repo();
+    await addTask(repo, 'first', ['@print first is working', '@wait-input', '@stay']);
+    await addTask(repo, 'second', ['@print second is working', '@stay']);
+    const term = await e2e.terminal(repo.dir);
+    const modesBefore = term.modes();
+    await openCockpit(term);
+    await term.waitForText(['first is working', 'second is working', 'waiting for input>']);
+    // Leave a mark on #1's screen that only a live agent can have (enter on a settled screen:
+    // see the attach race in attach.e2e.test.ts).
+    await term.waitForStable();
+    term.sendKeys('Enter');
+    await term.waitForText('#1 attached');
+    term.type('before quitting');
+    term.sendKeys('Enter');
+    await term.waitForText('got: before quitting');
+    term.sendKeys('C-]');
+    await term.waitForText([VIEW_TABS, 'second is working']);
+    const pids = (await status(repo)).tasks.map((t) => t.sessions[0]!.pid!);
+    expect(pids).toHaveLength(2);
+
+    term.sendKeys('q');
+    const dialog = await term.waitForText(['2 agents are running', /d\s+detach/, /s\s+stop all/, /esc\s+cancel/]);
+    expect(dialog).toMatch(VIEW_TABS);
+    term.sendKeys('d');
+    expect(await terminalProblems(term, modesBefore)).toEqual([]);
+
+    for (const pid of pids) expect(isAlive(pid), `agent pid ${pid} alive`).toBe(true);
+    const st = await status(repo);
+    expect(st.tasks.map((t) => [t.id, t.state, t.sessions.length, t.sessions[0]!.pid])).toEqual([
+      [1, 'running', 1, pids[0]],
+      [2, 'running', 1, pids[1]],
+    ]);
+
+    await openCockpit(term);
+    const again = await term.waitForText(['#1 · first · fake', '#2 · second · fake', 'got: before quitting', 'second is working']);
+    expect(again, 'the same agents, not restarted').not.toContain('run 2');
+  });
+
+  it('q then esc cancels: the cockpit stays', async () => {
+    const repo = e2e.repo();
+    await addTask(repo, 'worker', ['@print still here', '@stay']);
+    const term = await e2e.cockpit(repo);
+    await term.waitForText('still here');
+
+    term.sendKeys('q');
+    await term.waitForText(/esc\s+cancel/);
+    term.sendKeys('Escape');
+    await term.waitForScreen((s) => !/esc\s+cancel/.test(s) && s.includes('still here'), 'the dialog gone and the panes back');
+    expect(term.format('#{pane_current_command}')).not.toBe('bash');
+  });
+
+  it('q then s asks first, then stops every agent and the supervisor', async () => {
+    const repo = e2e.repo();
+    await addTask(repo, 'doomed', ['@print about to be stopped', '@stay']);
+    const term = await e2e.cockpit(repo);
+    await term.waitForText('about to be stopped');
+    const pid = (await status(repo)).tasks[0]!.sessions[0]!.pid!;
+    const supervisor = daemonPid(repo.dir)!;
+    expect(isAlive(supervisor)).toBe(true);
+
+    term.sendKeys('q');
+    await term.waitForText(/s\s+stop all/);
+    term.sendKeys('s');
+    // Destructive: it asks first.
+    await term.waitForText(['Stop every agent', /y\s+yes/]);
+    expect(isAlive(pid)).toBe(true);
+    term.sendKeys('y');
+    await term.waitForShell();
+
+    await waitFor(() => !isAlive(pid) && !isAlive(supervisor), { timeout: 15_000, what: `agent pid ${pid} and supervisor pid ${supervisor} to exit` });
+  });
+
+  // Product bug: after "stop all" the cockpit's status line is usually drawn once more after
+  // the terminal was restored, onto the shell's screen (bottom row). runTui() calls
+  // compositor.dispose(), which leaves `active` true, then ink.unmount(): Ink's last writes go
+  // through the proxy to compositor.afterInk(), which re-arms the frame timer; it fires after
+  // restore() (components/grid/compositor.ts dispose(), components/tui/run.tsx end of runTui).
+  // It needs Ink's final frame to differ from the last one drawn, so it is a race (4 in 5 rounds show it): four rounds.
+  it('q then s restores the terminal: nothing of the cockpit is left on the shell screen', async () => {
+    const repo = e2e.repo();
+    const term = await e2e.terminal(repo.dir);
+    const modesBefore = term.modes();
+    const rounds: string[][] = [];
+    for (let round = 1; round <= 4; round++) {
+      await addTask(repo, `doomed ${round}`, [`@print round ${round} about to be stopped`, '@stay']);
+      await openCockpit(term);
+      await term.waitForText(`round ${round} about to be stopped`);
+      term.sendKeys('q');
+      await term.waitForText(/s\s+stop all/);
+      term.sendKeys('s');
+      await term.waitForText(['Stop every agent', /y\s+yes/]);
+      term.sendKeys('y');
+      rounds.push(await terminalProblems(term, modesBefore));
+      term.run('clear');
+      await term.waitForScreen((s) => s.trim() === PROMPT.trim(), 'a cleared screen');
+    }
+    expect(rounds).toEqual([[], [], [], []]);
+  });
+});
