@@ -6,7 +6,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Integration tests each use their own temp repo, socket and tmux server.
+    // Integration tests each use their own temp repo, socket and tmux server, and mostly wait
+    // on git and child processes: three at a time keep 2 cores busy (vitest would run one).
     fileParallelism: true,
+    maxWorkers: 3,
   },
 });
