@@ -1,21 +1,11 @@
-import { basename } from 'node:path';
 import { Box, Text } from 'ink';
 import type { CockpitState } from './model/cockpit-state.js';
 import { VIEWS } from './model/cockpit-state.js';
+import { headerText } from './header-text.js';
 import type { Theme } from './theme.js';
 
-/** Repository, target and tip, workers, tasks per state, blockers, conflicts, dispatch paused. */
 export function headerLines(s: CockpitState): { top: string; counts: string } {
-  const st = s.status;
-  if (!st) return { top: 'muster · connecting…', counts: '' };
-  const counts = Object.entries(st.counts)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(' · ');
-  const waiting = s.tasks.filter((t) => t.activity === 'waiting-input' && t.state === 'running').length;
-  const top = `muster · ${basename(st.repo)} · ${st.target}@${st.targetTip?.slice(0, 7) ?? 'none'} · workers ${st.workers.running}/${st.workers.max}${st.paused ? ' · PAUSED' : ''}`;
-  const extra = [`blockers ${st.blockers.unread}`, `conflicts ${s.conflicts.length}`, ...(waiting ? [`waiting ${waiting}`] : [])].join(' · ');
-  return { top, counts: `${counts || 'no tasks'} │ ${extra}` };
+  return headerText(s.status, s.tasks, s.conflicts);
 }
 
 export function Header({ s, theme }: { s: CockpitState; theme: Theme }) {

@@ -2,7 +2,6 @@ import { render, type Instance } from 'ink';
 import { applyOverrides, DEFAULT_BINDINGS, keysFor } from '../../src/keymap/index.js';
 import { MusterError } from '../../src/protocol/errors.js';
 import { App } from '../App.js';
-import { headerLines } from '../Header.js';
 import { PaneCompositor } from '../grid/compositor.js';
 import { initialState, selection } from '../model/cockpit-state.js';
 import { CockpitStore, type CockpitClient } from '../model/cockpit-store.js';
@@ -11,7 +10,7 @@ import { statusText } from '../StatusLine.js';
 import { themeFor } from '../theme.js';
 import { CockpitContext } from '../use-cockpit.js';
 import { attachFullScreen } from './attach-mode.js';
-import { ENTER_ALT, guardTerminal } from './terminal-guard.js';
+import { ENTER_ALT_KEEP, guardTerminal } from './terminal-guard.js';
 
 export interface TuiOptions {
   client: CockpitClient & { close(): void };
@@ -33,7 +32,8 @@ export async function runTui({ client, keys }: TuiOptions): Promise<number> {
   const detachKey = keysFor(bindings, 'attach.detach')[0] ?? 'ctrl+]';
   const theme = themeFor(process.env);
   const restore = guardTerminal(out, input);
-  out.write(ENTER_ALT);
+  // The CLI already drew the header on the alternate screen: keep it, clear the rest.
+  out.write(`${ENTER_ALT_KEEP}\x1b[3;1H\x1b[J\x1b[H`);
 
   const store = new CockpitStore(initialState({ cols: out.columns, rows: out.rows }));
   const compositor = new PaneCompositor((d) => out.write(d), client, theme.color);
@@ -119,8 +119,6 @@ export async function runTui({ client, keys }: TuiOptions): Promise<number> {
     syncGrid();
   }
 
-  // A first useful frame before the supervisor has even answered: the header and the hints.
-  out.write(`\x1b[H${headerLines(store.getState()).top}`);
   mount();
   try {
     await controller.start();

@@ -3,7 +3,8 @@ import { RESET_MODES } from '../../src/pane/terminal-modes.js';
 
 export { RESET_MODES };
 
-export const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
+/** Onto the alternate screen without clearing it (a no-op when already there). */
+export const ENTER_ALT_KEEP = '\x1b[?1049h';
 export const LEAVE_ALT = '\x1b[?1049l';
 
 /**

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { classifyConflicts, diffConflicts, overlapPairs, type Conflict, type MergeCheck, type PortHolding, type TaskChanges } from '../core/conflicts.js';
 import type { FileChange } from '../core/conflict-overlap.js';
 import type { Task, TaskId } from '../core/task.js';
-import { runGit } from '../adapters/git/git.js';
+import { readHeadCommit, runGit } from '../adapters/git/git.js';
+import { locateRepo, type RepoPaths } from '../paths/repo.js';
 import { changedSince, changesBetween, mergeTree, scanSnapshot, ScanScratch } from '../adapters/git/scan.js';
 import { descendsFrom, listenersOn } from '../adapters/proc/listeners.js';
 import { watchTree } from '../adapters/watch/tree-watch.js';
@@ -35,6 +36,7 @@ export class ConflictScanner {
   private readonly merges = new Map<string, { clean: boolean; paths: string[] }>();
   private readonly targetDiffs = new Map<string, string[]>();
   private readonly watchers = new Map<TaskId, { path: string; close: () => Promise<void> }>();
+  private readonly gitDirs = new Map<string, RepoPaths>();
   private scratch: ScanScratch;
   private timer: NodeJS.Timeout | null = null;
   private periodic: NodeJS.Timeout | null = null;
@@ -97,10 +99,13 @@ export class ConflictScanner {
     const started = Date.now();
     const sup = this.sup;
     const repo = sup.ctx.paths.repo.mainRoot;
-    const tipRun = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${sup.ctx.target}^{commit}`]);
-    const tip = tipRun.exitCode === 0 ? tipRun.stdout.trim() : null;
     const tasks = sup.state.tasks.filter((t) => SCANNED.includes(t.state) && t.worktree && t.base && existsSync(t.worktree));
     this.syncWatchers(tasks);
+    if (!tasks.length && !this.conflicts.length) {
+      this.lastScanMs = Date.now() - started;
+      return;
+    }
+    const tip = await sup.targetTip();
     const inputs: TaskChanges[] = [];
     for (const t of tasks) {
       const s = await this.scanTask(t).catch(() => null);
@@ -141,10 +146,12 @@ export class ConflictScanner {
   private async scanTask(t: Task): Promise<TaskScan | null> {
     const wt = t.worktree!;
     const prev = this.scans.get(t.id);
-    const head = (await runGit(wt, ['rev-parse', 'HEAD'])).stdout.trim();
+    const where = this.gitDirs.get(wt) ?? locateRepo(wt);
+    this.gitDirs.set(wt, where);
+    const head = (await readHeadCommit(where.gitDir, where.commonDir)) ?? (await runGit(wt, ['rev-parse', 'HEAD'])).stdout.trim();
     if (prev && !this.dirty.has(t.id) && prev.head === head && prev.base === t.base) return prev;
     this.dirty.delete(t.id);
-    const gitDir = (await runGit(wt, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
+    const gitDir = where.gitDir;
     const index = join(this.sup.ctx.paths.stateDir, 'scan', 'index', `task-${t.id}`);
     const snap = await scanSnapshot(wt, gitDir, this.scratch, index);
     if (prev && prev.snapshot === snap.commit && prev.base === t.base) return prev;

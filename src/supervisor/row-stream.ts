@@ -33,7 +33,13 @@ export class RowStream {
     private readonly send: (frame: RowFrame) => void,
   ) {
     this.renderer = new PaneRenderer(term.emulator.term, { top: 0, left: 0, ...size }, { color: opts.color, showCursor: opts.cursor });
-    this.unsubscribe = term.subscribe(() => this.schedule());
+    // Frames follow what the emulator has parsed, not what has arrived: xterm parses in chunks
+    // after the bytes come in, and a frame taken in between would be the last one.
+    const emu = term.emulator.term;
+    const subs = [emu.onWriteParsed(() => this.schedule()), emu.onResize(() => this.schedule())];
+    this.unsubscribe = () => {
+      for (const s of subs) s.dispose();
+    };
     this.schedule();
   }
 

@@ -63,3 +63,32 @@ export async function resolveCommit(cwd: string, rev: string): Promise<string | 
   const r = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   return r.exitCode === 0 ? r.stdout.trim() : null;
 }
+
+/**
+ * The commit a worktree's HEAD points at, read from its files (HEAD, the loose ref, or
+ * packed-refs) instead of spawning git: the conflict scan asks this for every task every few
+ * seconds, and each spawn stalls the supervisor for as long as fork takes. Null when the
+ * layout is not the plain one; callers then ask git.
+ */
+export async function readHeadCommit(gitDir: string, commonDir: string): Promise<string | null> {
+  try {
+    const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
+    if (/^[0-9a-f]{40}$/.test(head)) return head;
+    const ref = /^ref: (refs\/.+)$/.exec(head)?.[1];
+    if (!ref) return null;
+    try {
+      const sha = (await readFile(join(commonDir, ref), 'utf8')).trim();
+      if (/^[0-9a-f]{40}$/.test(sha)) return sha;
+    } catch {
+      // not loose: packed
+    }
+    const packed = await readFile(join(commonDir, 'packed-refs'), 'utf8').catch(() => '');
+    for (const line of packed.split('\n')) {
+      const [sha, name] = line.split(' ');
+      if (name === ref && sha && /^[0-9a-f]{40}$/.test(sha)) return sha;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
