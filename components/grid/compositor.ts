@@ -47,6 +47,7 @@ export class PaneCompositor {
   private timer: NodeJS.Timeout | null = null;
   private lastFlush = 0;
   active = false;
+  private disposed = false;
   frames = 0;
   private lastSelected: string | number | null = null;
 
@@ -58,6 +59,7 @@ export class PaneCompositor {
 
   /** Brings layout, watches, titles and the status line in line with the cockpit state. */
   sync(s: CockpitState, statusLine: string): void {
+    if (this.disposed) return;
     const showGrid = s.view === 'agents' && !s.overlay && s.attached === null;
     const tasks = paneTasks(s);
     const layout = gridFor(s);
@@ -183,7 +185,7 @@ export class PaneCompositor {
   }
 
   flush(): void {
-    if (!this.active) return;
+    if (!this.active || this.disposed) return;
     this.lastFlush = Date.now();
     let out = '';
     for (const p of this.panes.values()) {
@@ -208,7 +210,9 @@ export class PaneCompositor {
   }
 
   dispose(): void {
-    // Ink's last frame on unmount must not re-arm a frame after the terminal is restored.
+    // Ink's last frame on unmount, or a late store update, must not re-arm a frame after the
+    // terminal is restored.
+    this.disposed = true;
     this.active = false;
     if (this.timer) clearTimeout(this.timer);
     this.unwatchAll();

@@ -92,7 +92,7 @@ export async function runTui({ client, keys }: TuiOptions): Promise<number> {
     const s = store.getState();
     compositor.sync(s, statusText(s, bindings, controller.context()));
   };
-  store.subscribe(syncGrid);
+  const unsubscribeGrid = store.subscribe(syncGrid);
   const onResize = () => {
     store.update((s) => ({ ...s, size: { cols: out.columns, rows: out.rows } }));
     out.write('\x1b[H\x1b[2J');
@@ -127,6 +127,9 @@ export async function runTui({ client, keys }: TuiOptions): Promise<number> {
   }
   syncGrid();
   const code = await finished;
+  // Nothing may reach the grid once quitting began: the supervisor closing the connection
+  // after "stop all" still updates the store, and a frame drawn then lands on the shell's screen.
+  unsubscribeGrid();
   controller.stop();
   compositor.dispose();
   out.off('resize', onResize);

@@ -3,7 +3,7 @@
  * carries `describe()` (the last screen, the last state) so a failure explains itself.
  */
 export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: number; interval?: number; describe?: () => string | Promise<string>; what?: string } = {}): Promise<NonNullable<T>> {
-  const timeout = opts.timeout ?? 10_000;
+  const timeout = opts.timeout ?? 20_000;
   const deadline = Date.now() + timeout;
   let lastError: unknown;
   for (;;) {

@@ -26,7 +26,7 @@ describe('task lifecycle', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'survivor', prompt: '@on-run 1 write work.txt precious\n@on-run 1 commit precious work\n@on-run 1 wait-input\n@print resumed' });
     const running = await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions[0]?.pid != null, 'running');
-    await waitFor(async () => (await screenOf(client!, t.id)).includes('waiting for input>'), { what: 'the agent to wait' });
+    await waitFor(async () => (await screenOf(client!, t.id)).includes('waiting for input>'), { what: 'the agent to wait', describe: () => screenOf(client!, t.id) });
     const daemon = (await client.call('status', {})).daemon.pid;
     const agentPid = running.sessions[0]!.pid!;
     client.close();
