@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { join } from 'node:path';
 import { BIN, daemonPid, muster, musterJson, stopDaemon, testEnv } from '../../test/helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../test/helpers/temp-repo.js';
+import { DAEMON_NODE_FLAGS } from '../../src/client/connect.js';
 import type { Cleanup } from './cleanup.js';
 import { descendants, isAlive } from './proc.js';
 import { until } from './stats.js';
@@ -77,7 +78,7 @@ export async function startSupervisor(dir: string, what = 'supervisor'): Promise
     // client would, with the flag on its command line.
     mkdirSync(join(dir, '.git', 'muster'), { recursive: true });
     const log = openSync(join(dir, '.git', 'muster', 'daemon.log'), 'a');
-    spawn(process.execPath, [...profileFlags(what), BIN, 'daemon'], { cwd: dir, detached: true, stdio: ['ignore', log, log], env: testEnv() }).unref();
+    spawn(process.execPath, [...profileFlags(what), ...DAEMON_NODE_FLAGS, BIN, 'daemon'], { cwd: dir, detached: true, stdio: ['ignore', log, log], env: testEnv() }).unref();
     closeSync(log);
     await until(() => existsSync(join(dir, '.git', 'muster', 'daemon.sock')), 'the profiled supervisor socket', 15_000);
   }

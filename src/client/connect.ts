@@ -67,6 +67,13 @@ export class NotRunningError extends MusterError {
 }
 
 /**
+ * Node options of the supervisor. It turns every agent's output into emulator cells, which
+ * makes short-lived garbage at the rate agents print: a larger young generation collects it
+ * in fewer scavenges (a fifth of the supervisor's CPU went to them with 8 flooding agents).
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
+/**
  * Spawns `muster daemon` detached, with its output in daemon.log, and waits until its socket
  * answers. If it exits first, its own message explains why (bad config, corrupt store).
  */
@@ -77,7 +84,7 @@ async function startInBackground(paths: MusterPaths, timeoutMs: number): Promise
   const log = openSync(paths.daemonLog, 'a', 0o600);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MUSTER_') || k === 'MUSTER_DEBUG'));
   const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  const child = spawn(process.execPath, [musterBin(), 'daemon'], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, musterBin(), 'daemon'], {
     cwd: paths.repo.mainRoot,
     detached: true,
     stdio: ['ignore', log, log],

@@ -43,6 +43,8 @@ export class ConflictScanner {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Snapshots and merge-trees since the scratch objects were last counted. */
+  private scratchWrites = 0;
 
   constructor(private readonly sup: Supervisor) {
     const paths = sup.ctx.paths;
@@ -154,6 +156,7 @@ export class ConflictScanner {
     const gitDir = where.gitDir;
     const index = join(this.sup.ctx.paths.stateDir, 'scan', 'index', `task-${t.id}`);
     const snap = await scanSnapshot(wt, gitDir, this.scratch, index);
+    this.scratchWrites++;
     if (prev && prev.snapshot === snap.commit && prev.base === t.base) return prev;
     const changes = await changesBetween(this.sup.ctx.paths.repo.mainRoot, t.base!, snap.commit, this.scratch);
     // The same array object for an unchanged task lets the core reuse its matching work.
@@ -168,6 +171,7 @@ export class ConflictScanner {
     if (hit) return hit;
     try {
       const r = await mergeTree(repo, a, b, this.scratch);
+      this.scratchWrites++;
       this.merges.set(key, r);
       return r;
     } catch {
@@ -217,6 +221,9 @@ export class ConflictScanner {
 
   /** Scratch objects pile up with every scan; past a size they are thrown away with the caches. */
   private async collectScratch(): Promise<void> {
+    // Counting costs a git process: only once enough new work may have piled up.
+    if (this.scratchWrites < 50) return;
+    this.scratchWrites = 0;
     if (this.merges.size < 2000 && this.scans.size < 200) {
       const count = (await runGit(this.sup.ctx.paths.repo.mainRoot, ['count-objects'], { env: this.scratch.env() })).stdout;
       const loose = Number(/^(\d+) objects/.exec(count)?.[1] ?? 0);

@@ -7,7 +7,7 @@ import { getTask, transition, updateTask } from '../core/task-queue.js';
 import { branchName, formatId, type Activity, type ActivityStatus, type Task, type TaskId } from '../core/task.js';
 import type { ProcessExit } from '../adapters/pty/task-terminal.js';
 import { installGuard } from '../adapters/git/commit-guard.js';
-import { resolveCommit } from '../adapters/git/git.js';
+import { readRefCommit, resolveCommit } from '../adapters/git/git.js';
 import { busyPorts } from '../adapters/ports/port-probe.js';
 import type { Store } from '../adapters/store/store.js';
 import { agentPresets, type MusterConfig } from '../config/schema.js';
@@ -100,7 +100,8 @@ export class Supervisor {
   /** The target's tip, read at most every 200 ms (status is asked for often). */
   async targetTip(): Promise<string | null> {
     if (this.tipCache && Date.now() - this.tipCache.at < 200) return this.tipCache.tip;
-    const tip = await resolveCommit(this.ctx.paths.repo.mainRoot, `refs/heads/${this.ctx.target}`);
+    const ref = `refs/heads/${this.ctx.target}`;
+    const tip = (await readRefCommit(this.ctx.paths.repo.commonDir, ref)) ?? (await resolveCommit(this.ctx.paths.repo.mainRoot, ref));
     this.tipCache = { at: Date.now(), tip };
     return tip;
   }

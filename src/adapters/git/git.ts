@@ -75,20 +75,28 @@ export async function readHeadCommit(gitDir: string, commonDir: string): Promise
     const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
     if (/^[0-9a-f]{40}$/.test(head)) return head;
     const ref = /^ref: (refs\/.+)$/.exec(head)?.[1];
-    if (!ref) return null;
-    try {
-      const sha = (await readFile(join(commonDir, ref), 'utf8')).trim();
-      if (/^[0-9a-f]{40}$/.test(sha)) return sha;
-    } catch {
-      // not loose: packed
-    }
-    const packed = await readFile(join(commonDir, 'packed-refs'), 'utf8').catch(() => '');
-    for (const line of packed.split('\n')) {
-      const [sha, name] = line.split(' ');
-      if (name === ref && sha && /^[0-9a-f]{40}$/.test(sha)) return sha;
-    }
-    return null;
+    return ref ? await readRefCommit(commonDir, ref) : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The commit a full ref name points at, read from the loose ref or packed-refs without
+ * spawning git (a fork of the supervisor costs more than the read); null when it is neither
+ * (a symbolic or unusual ref: ask git then).
+ */
+export async function readRefCommit(commonDir: string, ref: string): Promise<string | null> {
+  try {
+    const sha = (await readFile(join(commonDir, ref), 'utf8')).trim();
+    if (/^[0-9a-f]{40}$/.test(sha)) return sha;
+  } catch {
+    // not loose: packed
+  }
+  const packed = await readFile(join(commonDir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const [sha, name] = line.split(' ');
+    if (name === ref && sha && /^[0-9a-f]{40}$/.test(sha)) return sha;
+  }
+  return null;
 }

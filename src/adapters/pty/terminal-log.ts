@@ -1,12 +1,24 @@
-import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, statSync, writev, writevSync } from 'node:fs';
+
+const FLUSH_BYTES = 256 * 1024;
+const FLUSH_MS = 100;
 
 /**
  * An agent's raw terminal output on disk, bounded: at `maxBytes` the file is rotated to
- * `.1`, `.2`, ... and only `keep` old files are kept.
+ * `.1`, `.2`, ... and only `keep` old files are kept. Output is gathered for up to 100 ms
+ * (or 256 KB) and written off the main thread, one write in flight at a time: a synchronous
+ * write per PTY chunk stalled a flooding agent's supervisor whenever the kernel throttled
+ * dirty pages. The log is a record for people, never the result of a task.
  */
 export class TerminalLog {
   private fd: number;
   private size: number;
+  // Encoded chunk by chunk: joining thousands of PTY strings first cost 3× the encoding.
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing = false;
+  private closed = false;
 
   constructor(
     private readonly file: string,
@@ -18,10 +30,45 @@ export class TerminalLog {
   }
 
   write(data: string): void {
+    if (this.closed) return;
     const buf = Buffer.from(data, 'utf8');
-    if (this.size + buf.length > this.maxBytes && this.size > 0) this.rotate();
-    writeSync(this.fd, buf);
-    this.size += buf.length;
+    this.pending.push(buf);
+    this.pendingLength += buf.length;
+    if (this.pendingLength >= FLUSH_BYTES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Starts writing what was gathered, unless a write is in flight (it goes next). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.writing || !this.pending.length) return;
+    const { bufs, length } = this.take();
+    this.writing = true;
+    writev(this.fd, bufs, null, (err) => {
+      this.writing = false;
+      if (this.closed) return this.closeNow();
+      if (!err) this.size += length;
+      if (this.pendingLength >= FLUSH_BYTES) this.flush();
+      else if (this.pending.length && !this.timer) {
+        this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+        this.timer.unref();
+      }
+    });
+  }
+
+  /** Up to about FLUSH_BYTES of what is pending, rotating first if it would pass the bound. */
+  private take(): { bufs: Buffer[]; length: number } {
+    let n = 0;
+    let length = 0;
+    while (n < this.pending.length && length < FLUSH_BYTES) length += this.pending[n++]!.length;
+    const bufs = this.pending.splice(0, n);
+    this.pendingLength -= length;
+    if (this.size + length > this.maxBytes && this.size > 0) this.rotate();
+    return { bufs, length };
   }
 
   private rotate(): void {
@@ -40,7 +87,25 @@ export class TerminalLog {
     this.size = 0;
   }
 
+  /** Writes what is left and closes the file (after the write in flight, if any). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.writing) this.closeNow();
+  }
+
+  private closeNow(): void {
+    try {
+      while (this.pending.length) {
+        const { bufs, length } = this.take();
+        writevSync(this.fd, bufs);
+        this.size += length;
+      }
+    } catch {
+      // the disk refused the last lines; the emulator still has them
+    }
     try {
       closeSync(this.fd);
     } catch {

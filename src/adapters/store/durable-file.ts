@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { open, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
-import { writeFileAtomic } from './atomic-write.js';
+import { syncDirSync, writeFileAtomicSync } from './atomic-write.js';
 
 /**
  * A lowdb adapter whose writes survive `kill -9` and power loss: a unique temp file, fsync,
@@ -22,8 +21,8 @@ export class DurableTextFile implements Adapter<string> {
   }
 
   async write(text: string): Promise<void> {
-    await writeFileAtomic(this.file, text, 0o600);
-    await syncDir(dirname(this.file));
+    writeFileAtomicSync(this.file, text, 0o600);
+    syncDirSync(dirname(this.file));
   }
 
   /** Removes temp files left by a writer that was killed between open and rename. */
@@ -33,14 +32,5 @@ export class DurableTextFile implements Adapter<string> {
     for (const name of await readdir(dir)) {
       if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
     }
-  }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, constants.O_RDONLY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

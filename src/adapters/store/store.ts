@@ -1,4 +1,5 @@
-import { copyFile, mkdir, appendFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { emptyState, STATE_VERSION, type AuditEvent, type MusterState } from '../../core/state.js';
@@ -94,7 +95,9 @@ export class Store {
     this.events.push(...events);
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.flushing ??= this.flushLoop();
+      // After the requests read in this turn of the event loop have made their changes, so
+      // they share one write.
+      this.flushing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.flushLoop());
     });
   }
 
@@ -105,7 +108,7 @@ export class Store {
       // Serialised now, so later changes wait for the next round.
       this.db.data = JSON.stringify(this.data, null, 1);
       try {
-        if (events.length) await appendFile(this.eventsFile, events.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
+        if (events.length) appendFileSync(this.eventsFile, events.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
         await this.db.write();
         for (const w of waiters) w.resolve();
       } catch (e) {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DurableTextFile } from '../../../src/adapters/store/durable-file.js';
 import { Store, StoreRefusedError } from '../../../src/adapters/store/store.js';
 import { addTask } from '../../../src/core/task-queue.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let dir: string;
 let storeFile: string;
@@ -83,25 +85,35 @@ describe('Store', () => {
 });
 
 describe('DurableTextFile', () => {
-  it('replaces the file atomically: a reader sees the old or the new text, never a mix', async () => {
-    const file = new DurableTextFile(join(dir, 'x.json'));
+  it('replaces the file atomically: a reader in another process sees the old or the new text, never a mix', async () => {
+    const target = join(dir, 'x.json');
+    const file = new DurableTextFile(target);
     const big = (c: string) => c.repeat(2_000_000);
     await file.write(big('a'));
-    let done = false;
-    const writes = (async () => {
-      for (const c of 'bcdef') await file.write(big(c));
-      done = true;
-    })();
-    const seen = new Set<string>();
-    while (!done) {
-      const text = readFileSync(join(dir, 'x.json'), 'utf8');
-      expect(text.length).toBe(2_000_000);
-      seen.add(`${text[0]}${text[text.length - 1]}`);
-      await new Promise((r) => setImmediate(r));
+    // The reader runs on its own, as another muster process would, until told to stop.
+    const reader = spawn(process.execPath, ['-e', `
+      const fs = require('node:fs');
+      const seen = new Set(); const lengths = new Set();
+      process.stdout.write('reading\\n');
+      while (!fs.existsSync(process.argv[1] + '.stop')) {
+        const t = fs.readFileSync(process.argv[1], 'utf8');
+        lengths.add(t.length); seen.add(t[0] + t[t.length - 1]);
+      }
+      process.stdout.write(JSON.stringify({ seen: [...seen], lengths: [...lengths] }));
+    `, target], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    reader.stdout.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('reading'), { what: 'the reader to start' });
+    for (const c of 'bcdefghij') {
+      await file.write(big(c));
+      await new Promise((r) => setTimeout(r, 5));
     }
-    await writes;
-    for (const s of seen) expect(s[0]).toBe(s[1]);
-    expect(seen.size).toBeGreaterThan(1);
-    expect(existsSync(join(dir, 'x.json'))).toBe(true);
+    writeFileSync(`${target}.stop`, '');
+    await new Promise((r) => reader.on('close', r));
+    const result = JSON.parse(out.slice(out.indexOf('{'))) as { seen: string[]; lengths: number[] };
+    expect(result.lengths).toEqual([2_000_000]);
+    for (const s of result.seen) expect(s[0], `a read began with ${s[0]} and ended with ${s[1]}`).toBe(s[1]);
+    expect(result.seen.length, 'the reader saw more than one version').toBeGreaterThan(1);
+    expect(readFileSync(target, 'utf8')).toBe(big('j'));
   });
 });
