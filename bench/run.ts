@@ -65,7 +65,7 @@ async function main(): Promise<number> {
       profile: { type: 'string' },
     },
   });
-  if (!existsSync(resolve(ROOT, 'dist/bundle/main.js'))) {
+  if (!existsSync(resolve(ROOT, 'dist/bundle/load.cjs'))) {
     process.stderr.write('bench: dist/bundle is missing. Run "npm run build" first.\n');
     return 2;
   }

@@ -1,7 +1,8 @@
 // Bundles muster with esbuild. The CLI is one file holding only what its commands need, so
 // `muster task add` parses ~120 KB instead of every dependency; the supervisor, the TUI and
 // the rarely used parts are a second, code-split bundle loaded by dynamic import when needed.
-import { renameSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -33,10 +34,16 @@ const common = {
 const out = 'dist/bundle.next';
 rmSync(out, { recursive: true, force: true });
 
+// The CLI is CommonJS so that scripts/cli-loader.cjs can run it with a V8 code cache; its
+// lazy parts stay ES modules, imported through the loader.
 await build({
   ...common,
+  format: 'cjs',
+  banner: { js: "const __muster_url=require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__muster_url' },
   entryPoints: { main: 'dist/src/cli/main.js' },
   outdir: out,
+  outExtension: { '.js': '.cjs' },
   plugins: [
     {
       name: 'lazy-parts',
@@ -45,12 +52,20 @@ await build({
           if (args.kind !== 'dynamic-import') return undefined;
           const abs = resolve(args.resolveDir, args.path);
           const hit = Object.entries(LAZY).find(([suffix]) => abs === resolve(suffix.startsWith('components/') ? 'dist' : 'dist/src', suffix));
-          return hit ? { path: `./lazy/${hit[1]}.js`, external: true } : undefined;
+          if (!hit) throw new Error(`${args.path} is imported lazily by ${args.importer} but is not one of the lazy parts in scripts/bundle.mjs`);
+          return { path: `./lazy/${hit[1]}.js`, external: true };
         });
       },
     },
   ],
 });
+const main = `${out}/main.cjs`;
+const code = readFileSync(main, 'utf8');
+const lazyImports = code.split('import("./lazy/').length - 1;
+if (!lazyImports) throw new Error('no lazy import found in the CLI bundle: the loader rewrite below would be wrong');
+writeFileSync(main, code.replaceAll('import("./lazy/', '__muster_import("./lazy/'));
+if (/\bimport\(/.test(readFileSync(main, 'utf8'))) throw new Error('the CLI bundle has a dynamic import the loader does not handle');
+copyFileSync('scripts/cli-loader.cjs', `${out}/load.cjs`);
 
 await build({
   ...common,
@@ -68,3 +83,5 @@ try {
 }
 renameSync(out, 'dist/bundle');
 rmSync('dist/bundle.old', { recursive: true, force: true });
+// The first run writes the code cache, so the first command of a user or a test is fast too.
+execFileSync(process.execPath, ['dist/bundle/load.cjs', '--version'], { stdio: 'ignore' });
