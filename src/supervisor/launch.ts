@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { agentArgv, agentEnv, handoffNote, promptDocument } from '../core/agent-launch.js';
 import { getTask } from '../core/task-queue.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
-import { git, runGit } from '../adapters/git/git.js';
+import { git, readRefCommit, runGit } from '../adapters/git/git.js';
 import { addWorktree, listWorktrees } from '../adapters/git/worktrees.js';
 import { processStartTime } from '../adapters/proc/process-info.js';
 import { which } from '../adapters/proc/which.js';
@@ -49,7 +49,7 @@ export async function launchTask(sup: Supervisor, id: TaskId): Promise<void> {
     const base = await targetTip(sup);
     mkdirSync(dirname(worktree), { recursive: true });
     const branch = task.branch ?? `muster/${id}`;
-    const { newBranch } = await addWorktree(mainRoot, worktree, branch, base, `muster task #${id}`);
+    const { newBranch } = await addWorktree(mainRoot, worktree, branch, base, `muster task #${id}`, sup.ctx.paths.repo.commonDir);
     await sup.patchTask(id, { worktree, base: newBranch ? base : (task.base ?? base), reason: 'setting up' });
     copyConfiguredFiles(sup.config.worktrees.copy, mainRoot, worktree);
     for (const cmd of sup.config.worktrees.setup) {
@@ -88,6 +88,8 @@ async function isRegisteredWorktree(mainRoot: string, path: string): Promise<boo
 }
 
 async function targetTip(sup: Supervisor): Promise<string> {
+  const fromFiles = await readRefCommit(sup.ctx.paths.repo.commonDir, `refs/heads/${sup.ctx.target}`);
+  if (fromFiles) return fromFiles;
   const r = await runGit(sup.ctx.paths.repo.mainRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${sup.ctx.target}^{commit}`]);
   if (r.exitCode !== 0) throw new LaunchError(`the target branch "${sup.ctx.target}" has no commit yet; commit something to it (or set merge.target), then retry.`);
   return r.stdout.trim();

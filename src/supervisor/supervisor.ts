@@ -8,6 +8,7 @@ import { branchName, formatId, type Activity, type ActivityStatus, type Task, ty
 import type { ProcessExit } from '../adapters/pty/task-terminal.js';
 import { installGuard } from '../adapters/git/commit-guard.js';
 import { readRefCommit, resolveCommit } from '../adapters/git/git.js';
+import { locateRepo } from '../paths/repo.js';
 import { busyPorts } from '../adapters/ports/port-probe.js';
 import type { Store } from '../adapters/store/store.js';
 import { agentPresets, type MusterConfig } from '../config/schema.js';
@@ -272,7 +273,7 @@ export class Supervisor {
 
   /** Runs once a worktree exists, before the agent starts: the commit guard goes in. */
   async afterWorktreeReady(_id: TaskId, worktree: string): Promise<void> {
-    await installGuard(this.ctx.paths.repo.mainRoot, worktree, join(this.ctx.paths.stateDir, 'hooks'));
+    await installGuard(this.ctx.paths.repo.mainRoot, worktree, join(this.ctx.paths.stateDir, 'hooks'), locateRepo(worktree).gitDir);
   }
 
   /** A task was merged or cancelled: its locks go, and so do an import's once all its tasks have. */

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, runGit } from './git.js';
 
@@ -39,13 +39,29 @@ export function writeGuardHooks(dir: string, node: string, bin: string): void {
   }
 }
 
+/** Repositories whose `extensions.worktreeConfig` this process has seen set. */
+const worktreeConfigOn = new Set<string>();
+
+/** A value in a git config file, quoted so any path reads back as it is. */
+const configValue = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
 /**
  * Points one agent worktree at muster's hooks with a per-worktree `core.hooksPath`
  * (`extensions.worktreeConfig`), leaving the main worktree's hooks configuration untouched.
+ * A new worktree has no config of its own yet: its `config.worktree` is written directly
+ * (each git process spawned costs the supervisor more than a dispatch's other work).
  */
-export async function installGuard(mainRoot: string, worktree: string, hooksDir: string): Promise<void> {
-  const ext = await runGit(mainRoot, ['config', '--bool', '--get', 'extensions.worktreeConfig']);
-  if (ext.stdout.trim() !== 'true') await git(mainRoot, ['config', 'extensions.worktreeConfig', 'true']);
+export async function installGuard(mainRoot: string, worktree: string, hooksDir: string, worktreeGitDir?: string): Promise<void> {
+  if (!worktreeConfigOn.has(mainRoot)) {
+    const ext = await runGit(mainRoot, ['config', '--bool', '--get', 'extensions.worktreeConfig']);
+    if (ext.stdout.trim() !== 'true') await git(mainRoot, ['config', 'extensions.worktreeConfig', 'true']);
+    worktreeConfigOn.add(mainRoot);
+  }
+  const own = worktreeGitDir ? join(worktreeGitDir, 'config.worktree') : null;
+  if (own && !existsSync(own)) {
+    writeFileSync(own, `[core]\n\thooksPath = ${configValue(hooksDir)}\n`);
+    return;
+  }
   await git(worktree, ['config', '--worktree', 'core.hooksPath', hooksDir]);
 }
 

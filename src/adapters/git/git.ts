@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -81,12 +82,18 @@ export async function readHeadCommit(gitDir: string, commonDir: string): Promise
   }
 }
 
+/** Whether refs live in files git 2.39 can read back (not in a newer git's reftable). */
+export function refsAreFiles(commonDir: string): boolean {
+  return !existsSync(join(commonDir, 'reftable'));
+}
+
 /**
  * The commit a full ref name points at, read from the loose ref or packed-refs without
  * spawning git (a fork of the supervisor costs more than the read); null when it is neither
  * (a symbolic or unusual ref: ask git then).
  */
 export async function readRefCommit(commonDir: string, ref: string): Promise<string | null> {
+  if (!refsAreFiles(commonDir)) return null;
   try {
     const sha = (await readFile(join(commonDir, ref), 'utf8')).trim();
     if (/^[0-9a-f]{40}$/.test(sha)) return sha;

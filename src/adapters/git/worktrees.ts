@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { git, runGit } from './git.js';
+import { git, readRefCommit, refsAreFiles, runGit } from './git.js';
 
 export interface WorktreeEntry {
   path: string;
@@ -29,7 +29,9 @@ export async function listWorktrees(mainRoot: string): Promise<WorktreeEntry[]> 
   return entries;
 }
 
-export async function branchExists(mainRoot: string, branch: string): Promise<boolean> {
+export async function branchExists(mainRoot: string, branch: string, commonDir?: string): Promise<boolean> {
+  // Read from the ref files where they are files: a git process costs the supervisor more.
+  if (commonDir && refsAreFiles(commonDir)) return (await readRefCommit(commonDir, `refs/heads/${branch}`)) !== null;
   return (await runGit(mainRoot, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0;
 }
 
@@ -38,8 +40,8 @@ export async function branchExists(mainRoot: string, branch: string): Promise<bo
  * from `base`, or on the existing branch when the task ran before (retry after gc).
  * Returns whether the branch is new.
  */
-export async function addWorktree(mainRoot: string, path: string, branch: string, base: string, reason: string): Promise<{ newBranch: boolean }> {
-  const exists = await branchExists(mainRoot, branch);
+export async function addWorktree(mainRoot: string, path: string, branch: string, base: string, reason: string, commonDir?: string): Promise<{ newBranch: boolean }> {
+  const exists = await branchExists(mainRoot, branch, commonDir);
   const args = ['worktree', 'add', '--lock', '--reason', reason];
   if (exists) await git(mainRoot, [...args, path, branch]);
   else await git(mainRoot, [...args, '-b', branch, path, base]);
