@@ -4,10 +4,9 @@ import { addTask, useE2e } from './cockpit.js';
 const e2e = useE2e();
 
 describe('keys in the cockpit', () => {
-  // Product bug: keys that reach muster in one read (typed fast, over SSH, while a frame is being
-  // drawn) are all dropped. Ink hands the whole chunk to useInput as one `input`, and
-  // keyFromInk() returns null for more than one character (src/keymap/ink.ts, `chars.length > 1`),
-  // so the controller ignores it outside a form.
+  // Guards a regression: keys that reach muster in one read (typed fast, over SSH, while a frame
+  // is drawn) come to useInput as one `input`; they were once all dropped, and are now split
+  // into keys before dispatch.
   it('handles each of two keys that arrive together', async () => {
     const repo = e2e.repo();
     await addTask(repo, 'idle', ['@print idling', '@stay']);

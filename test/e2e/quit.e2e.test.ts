@@ -101,12 +101,10 @@ describe('quitting the cockpit', () => {
     await waitFor(() => !isAlive(pid) && !isAlive(supervisor), { timeout: 15_000, what: `agent pid ${pid} and supervisor pid ${supervisor} to exit` });
   });
 
-  // Product bug: after "stop all" the cockpit's status line is usually drawn once more after
-  // the terminal was restored, onto the shell's screen (bottom row). runTui() calls
-  // compositor.dispose(), which leaves `active` true, then ink.unmount(): Ink's last writes go
-  // through the proxy to compositor.afterInk(), which re-arms the frame timer; it fires after
-  // restore() (components/grid/compositor.ts dispose(), components/tui/run.tsx end of runTui).
-  // It needs Ink's final frame to differ from the last one drawn, so it is a race (4 in 5 rounds show it): four rounds.
+  // Guards a regression: after "stop all", Ink's last frame and the store update of the closed
+  // connection re-armed the grid's frame timer, which drew onto the shell's screen after the
+  // terminal was restored (components/grid/compositor.ts dispose(), components/tui/run.tsx).
+  // It was a race (4 in 5 rounds showed it): four rounds.
   it('q then s restores the terminal: nothing of the cockpit is left on the shell screen', async () => {
     const repo = e2e.repo();
     const term = await e2e.terminal(repo.dir);

@@ -7,12 +7,9 @@ const e2e = useE2e();
 const plain = (row: string) => row.replace(/\x1b\[[0-9;:]*m/g, '');
 
 describe('the selection in the cockpit', () => {
-  // Product bug: nothing Ink draws has any style, in any terminal: no inverse selected row, no
-  // highlighted view tab, no colours. src/cli/commands/tui.ts sets process.env.CI = '0' while
-  // it imports the TUI so Ink renders live, but chalk's supports-color, evaluated at that
-  // import, treats any CI variable as a CI run and picks colour level 0
-  // (node_modules/chalk/source/vendor/supports-color/index.js, `if ('CI' in env) ... return min`).
-  // The pane runs without CI at all, as an operator's terminal does.
+  // Guards a regression: chalk's supports-color picks colour level 0 whenever a CI variable
+  // exists at all, so the TUI once drew no styles when it set CI=0 for Ink
+  // (src/cli/commands/tui.ts now removes it). The pane runs without CI, as an operator's does.
   it('shows the selected task row and the active view tab in inverse video', async () => {
     const repo = e2e.repo();
     await addTask(repo, 'pick me', ['@print picked', '@stay']);
