@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { cpus, release, totalmem } from 'node:os';
 import { meetsTarget, ratioOf, targetText, type Figure } from './lib/figure.js';
 
@@ -124,6 +125,10 @@ export function markdown(r: RunResult): string {
     for (const f of details) out.push(`- **${f.name}**: ${f.detail}`);
     out.push('');
   }
+  // What was changed because of these figures, with before and after: kept by hand beside
+  // the benchmarks, carried into every regenerated file.
+  const notes = resolve(import.meta.dirname, 'OPTIMISATIONS.md');
+  if (existsSync(notes)) out.push(readFileSync(notes, 'utf8').trim(), '');
   out.push('## How each figure is measured', '');
   for (const b of r.methods) out.push(`### ${b.name} (${(b.durationMs / 1000).toFixed(0)} s)`, '', b.method, '');
   return out.join('\n');

@@ -71,6 +71,16 @@ describe('the conflict scan', () => {
     expect(cs.find((k) => k.kind === 'overlap')?.paths).toContain('lib/a.ts');
   });
 
+  it('finds a rename/rename conflict: the same file moved to two different names', async () => {
+    const c = await twoAgents('@muster context show', '@muster context show', (r) => r.write('lib/a.ts', 'line one\nline two\nline three\nline four\n'));
+    const [a, b] = await Promise.all([c.call('task.show', { id: 1 }), c.call('task.show', { id: 2 })]);
+    execFileSync('git', ['mv', 'lib/a.ts', 'lib/by-one.ts'], { cwd: a.worktree! });
+    execFileSync('git', ['mv', 'lib/a.ts', 'lib/by-two.ts'], { cwd: b.worktree! });
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'merge' && k.tasks.join() === '1,2'));
+    const merge = cs.find((k) => k.kind === 'merge' && k.tasks.join() === '1,2')!;
+    expect(merge.paths.some((p) => p === 'lib/a.ts' || p.startsWith('lib/by-'))).toBe(true);
+  });
+
   it('finds a file/directory conflict from untracked files', async () => {
     const c = await twoAgents('@write docs file', '@write docs/index.md a directory');
     const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
