@@ -50,8 +50,8 @@ export class TerminalLog {
     this.writing = true;
     writev(this.fd, bufs, null, (err) => {
       this.writing = false;
-      if (this.closed) return this.closeNow();
       if (!err) this.size += length;
+      if (this.closed) return this.closeNow();
       if (this.pendingLength >= FLUSH_BYTES) this.flush();
       else if (this.pending.length && !this.timer) {
         this.timer = setTimeout(() => this.flush(), FLUSH_MS);
