@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { appendEntry, blockerEntries, blockerKey, DEFAULT_CONTEXT_DOC, entriesByAuthor, formatEntry, parseContextDoc, resolveSection } from '../core/context-doc.js';
-import { writeFileAtomic } from '../adapters/store/atomic-write.js';
+import { writeFileAtomicSync } from '../adapters/store/atomic-write.js';
 import { watchFile } from '../adapters/watch/file-watch.js';
 import { MusterError } from '../protocol/errors.js';
 import type { Supervisor } from './supervisor.js';
@@ -32,7 +32,7 @@ export class ContextService {
 
   async start(): Promise<void> {
     mkdirSync(dirname(this.file), { recursive: true });
-    if (!existsSync(this.file)) await writeFileAtomic(this.file, DEFAULT_CONTEXT_DOC);
+    if (!existsSync(this.file)) writeFileAtomicSync(this.file, DEFAULT_CONTEXT_DOC);
     for (const b of this.blockers()) this.knownBlockers.add(b.key);
     this.watcher = watchFile(this.file, () => this.changed());
   }
@@ -59,7 +59,7 @@ export class ContextService {
       const hhmm = `${String(now.getHours()).padStart(2, '0')}:${String(now.getMinutes()).padStart(2, '0')}`;
       const entry = formatEntry(author, hhmm, text);
       if (!entry.ok) throw new MusterError('bad-input', entry.error.message);
-      await writeFileAtomic(this.file, appendEntry(doc, section.value, entry.value));
+      writeFileAtomicSync(this.file, appendEntry(doc, section.value, entry.value));
       this.sup.audit([{ actor: author === 'operator' ? 'operator' : `task ${author}`, kind: 'context-added', details: { section: section.value, text } }]);
       this.changed();
       return { section: section.value, entry: entry.value };

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { agentArgv, agentEnv, handoffNote, promptDocument } from '../core/agent-launch.js';
 import { getTask } from '../core/task-queue.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
-import { git, readRefCommit, runGit } from '../adapters/git/git.js';
+import { git, runGit } from '../adapters/git/git.js';
 import { addWorktree, listWorktrees } from '../adapters/git/worktrees.js';
 import { processStartTime } from '../adapters/proc/process-info.js';
 import { which } from '../adapters/proc/which.js';
@@ -88,11 +88,11 @@ async function isRegisteredWorktree(mainRoot: string, path: string): Promise<boo
 }
 
 async function targetTip(sup: Supervisor): Promise<string> {
-  const fromFiles = await readRefCommit(sup.ctx.paths.repo.commonDir, `refs/heads/${sup.ctx.target}`);
-  if (fromFiles) return fromFiles;
-  const r = await runGit(sup.ctx.paths.repo.mainRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${sup.ctx.target}^{commit}`]);
-  if (r.exitCode !== 0) throw new LaunchError(`the target branch "${sup.ctx.target}" has no commit yet; commit something to it (or set merge.target), then retry.`);
-  return r.stdout.trim();
+  // A new branch starts from the tip as it is now, not as the status cache last saw it.
+  sup.forgetTip();
+  const tip = await sup.targetTip();
+  if (!tip) throw new LaunchError(`the target branch "${sup.ctx.target}" has no commit yet; commit something to it (or set merge.target), then retry.`);
+  return tip;
 }
 
 function copyConfiguredFiles(files: readonly string[], from: string, to: string): void {

@@ -33,11 +33,6 @@ export function writeFileAtomicSync(file: string, text: string, mode = 0o644): v
   }
 }
 
-/** The same, for callers that want a promise (the shared context document). */
-export async function writeFileAtomic(file: string, text: string, mode = 0o644): Promise<void> {
-  writeFileAtomicSync(file, text, mode);
-}
-
 /** Makes a rename in `dir` durable. */
 export function syncDirSync(dir: string): void {
   const fd = openSync(dir, constants.O_RDONLY);

@@ -17,13 +17,14 @@ afterEach(async () => {
 
 interface TaskJson {
   id: number;
+  title: string;
   state: string;
   worktree: string;
 }
 
 describe('muster run --until-idle, with setup commands and copied files', () => {
   it('prepares each worktree (copy, then setup, output in its terminal), supervises every task to review, and exits 0 once idle', async () => {
-    repo = createAgentRepo({ extra: 'worktrees: { setup: ["echo setup saw $(cat .env) > setup-out.txt", "echo SETUP-RAN-HERE"], copy: [".env"] }' });
+    repo = createAgentRepo({ extra: 'worktrees: { setup: ["echo setup saw $(cat .env) > setup-out.txt", "echo SETUP-$((40 + 2))-RAN"], copy: [".env"] }' });
     // Untracked in the main worktree, as a real .env is.
     writeFileSync(join(repo.dir, '.env'), 'SECRET=42\n');
     await muster(repo.dir, ['pause']);
@@ -41,8 +42,10 @@ describe('muster run --until-idle, with setup commands and copied files', () => 
       expect(readFileSync(join(t.worktree, '.env'), 'utf8')).toBe('SECRET=42\n');
       expect(readFileSync(join(t.worktree, 'setup-out.txt'), 'utf8')).toBe('setup saw SECRET=42\n');
       const log = readFileSync(join(repo.dir, '.git', 'muster', 'tasks', String(t.id), 'terminal.log'), 'utf8');
-      expect(log.indexOf('SETUP-RAN-HERE')).toBeGreaterThanOrEqual(0);
-      expect(log.indexOf('SETUP-RAN-HERE')).toBeLessThan(log.indexOf('done'));
+      // The setup's output, not muster's note of the command (which says $((40 + 2))).
+      expect(log).toContain('SETUP-42-RAN');
+      expect(log).toContain(`${t.title} done`);
+      expect(log.indexOf('SETUP-42-RAN')).toBeLessThan(log.indexOf(`${t.title} done`));
       // Locked, so a `git worktree prune` elsewhere never drops a task's worktree.
       const entry = porcelain.split('\n\n').find((e) => e.startsWith(`worktree ${t.worktree}\n`));
       expect(entry, `${t.worktree} in git worktree list`).toMatch(/\nlocked/);
