@@ -4,13 +4,16 @@ import type { Supervisor } from '../supervisor.js';
 import { taskViews } from '../views.js';
 
 export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
+  // The one await comes first: everything after it is read from the same moment, so the
+  // counts, the tasks and `idle` never disagree (a task may finish during a read of the tip).
+  const targetTip = await sup.targetTip();
   const { ctx, state } = sup;
   const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((s) => [s, 0]));
   for (const t of state.tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   return {
     repo: ctx.paths.repo.mainRoot,
     target: ctx.target,
-    targetTip: await sup.targetTip(),
+    targetTip,
     daemon: { pid: ctx.pid, startedAt: ctx.startedAt, socket: ctx.paths.socketPath },
     workers: { running: counts.running ?? 0, max: sup.config.parallel.max_workers },
     paused: state.paused,
