@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { git, runGit } from './git.js';
-import { listWorktrees } from './worktrees.js';
+import { listWorktrees, withWorktreeRegistry } from './worktrees.js';
 
 export type IntegrateResult = { kind: 'integrated'; commit: string } | { kind: 'integration-conflicted'; paths: string[] };
 
@@ -16,9 +16,11 @@ async function identityArgs(repo: string): Promise<string[]> {
 export async function ensureIntegrationWorktree(mainRoot: string, path: string, at: string): Promise<void> {
   const registered = (await listWorktrees(mainRoot)).some((w) => w.path === path);
   if (registered && existsSync(path)) return;
-  if (registered) await git(mainRoot, ['worktree', 'prune']);
   mkdirSync(dirname(path), { recursive: true });
-  await git(mainRoot, ['worktree', 'add', '--detach', '--force', path, at]);
+  await withWorktreeRegistry(mainRoot, async () => {
+    if (registered) await git(mainRoot, ['worktree', 'prune']);
+    await git(mainRoot, ['worktree', 'add', '--detach', '--force', path, at]);
+  });
 }
 
 async function conflictedPaths(wt: string): Promise<string[]> {

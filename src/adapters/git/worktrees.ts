@@ -10,9 +10,23 @@ export interface WorktreeEntry {
   bare: boolean;
 }
 
+const registryQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` once every earlier worktree-registry operation on this repository has ended.
+ * Two `git worktree add`s at once read each other's half-written registration and fail
+ * ("failed to read .git/worktrees/task-1/commondir"); list and prune read it too. The
+ * supervisor is the only process that adds task worktrees, so an in-process queue suffices.
+ */
+export function withWorktreeRegistry<T>(mainRoot: string, fn: () => Promise<T>): Promise<T> {
+  const run = (registryQueues.get(mainRoot) ?? Promise.resolve()).then(fn);
+  registryQueues.set(mainRoot, run.catch(() => undefined));
+  return run;
+}
+
 /** `git worktree list --porcelain`, parsed. The first entry is the main worktree. */
 export async function listWorktrees(mainRoot: string): Promise<WorktreeEntry[]> {
-  const out = await git(mainRoot, ['worktree', 'list', '--porcelain']);
+  const out = await withWorktreeRegistry(mainRoot, () => git(mainRoot, ['worktree', 'list', '--porcelain']));
   const entries: WorktreeEntry[] = [];
   let cur: WorktreeEntry | null = null;
   for (const line of out.split('\n')) {
@@ -43,18 +57,19 @@ export async function branchExists(mainRoot: string, branch: string, commonDir?:
 export async function addWorktree(mainRoot: string, path: string, branch: string, base: string, reason: string, commonDir?: string): Promise<{ newBranch: boolean }> {
   const exists = await branchExists(mainRoot, branch, commonDir);
   const args = ['worktree', 'add', '--lock', '--reason', reason];
-  if (exists) await git(mainRoot, [...args, path, branch]);
-  else await git(mainRoot, [...args, '-b', branch, path, base]);
+  await withWorktreeRegistry(mainRoot, () => git(mainRoot, exists ? [...args, path, branch] : [...args, '-b', branch, path, base]));
   return { newBranch: !exists };
 }
 
 /** Removes a worktree registration and directory. Callers archive its work first. */
 export async function removeWorktree(mainRoot: string, path: string): Promise<void> {
-  await runGit(mainRoot, ['worktree', 'unlock', path]);
-  if (existsSync(path)) await git(mainRoot, ['worktree', 'remove', '--force', '--force', path]);
-  await git(mainRoot, ['worktree', 'prune']);
+  await withWorktreeRegistry(mainRoot, async () => {
+    await runGit(mainRoot, ['worktree', 'unlock', path]);
+    if (existsSync(path)) await git(mainRoot, ['worktree', 'remove', '--force', '--force', path]);
+    await git(mainRoot, ['worktree', 'prune']);
+  });
 }
 
 export async function pruneWorktrees(mainRoot: string): Promise<void> {
-  await git(mainRoot, ['worktree', 'prune']);
+  await withWorktreeRegistry(mainRoot, () => git(mainRoot, ['worktree', 'prune']));
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { updateTask } from '../../core/task-queue.js';
 import type { TaskState } from '../../core/task.js';
 import { archiveTaskWork } from '../../adapters/git/snapshot.js';
-import { listWorktrees, removeWorktree } from '../../adapters/git/worktrees.js';
+import { listWorktrees, removeWorktree, withWorktreeRegistry } from '../../adapters/git/worktrees.js';
 import { runGit } from '../../adapters/git/git.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Supervisor } from '../supervisor.js';
@@ -57,6 +57,6 @@ export async function gc(sup: Supervisor, p: ParsedParamsOf<'gc'>, caller?: Call
     await removeWorktree(mainRoot, w.path);
     removed.push({ task: id, path: w.path, archive: archive?.ref ?? null });
   }
-  await runGit(mainRoot, ['worktree', 'prune']);
+  await withWorktreeRegistry(mainRoot, () => runGit(mainRoot, ['worktree', 'prune']));
   return { removed, kept, pruned };
 }
