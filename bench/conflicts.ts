@@ -1,20 +1,16 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAKE_AGENT } from '../test/helpers/agent-repo.js';
-import { testEnv } from '../test/helpers/cli.js';
 import { bigRepoPath, createBigRepo } from './lib/big-repo.js';
 import { withCleanup } from './lib/cleanup.js';
+import { timeCommand } from './lib/time-command.js';
 import type { Bench, Figure } from './lib/figure.js';
 import { addTask, BIN, benchRepo, git, listTasks, profiling, startSupervisor, waitRunning } from './lib/muster.js';
 import { median, monoUs, nowMs, sleep, until } from './lib/stats.js';
 
 /** What task `i` of `n` does: its own files, some shared files, a commit for some; then it stays. */
 function promptOf(i: number): string {
-  const lines = [
-    `@write ${bigRepoPath(i * 100 + 1)} edited by task ${i}`,
-    `@write bench/task-${i}/notes.md new file of task ${i}`,
-  ];
+  const lines = [`@write ${bigRepoPath(i * 100 + 1)} edited by task ${i}`, `@write bench/task-${i}/notes.md new file of task ${i}`];
   // Odd tasks change the same file differently: overlaps whose merge conflicts.
   if (i % 2 === 1) lines.push(`@write ${bigRepoPath(0)} version of task ${i}`);
   // Every third task makes the same change to another file: overlaps that merge cleanly.
@@ -24,19 +20,6 @@ function promptOf(i: number): string {
   return lines.join('\n');
 }
 
-function timeCommand(cmd: string, args: string[], cwd: string): Promise<{ ms: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const t = nowMs();
-    const child = spawn(cmd, args, { cwd, env: testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ ms: nowMs() - t, stdout }) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
-
 /**
  * The naive scan: snapshot every worktree (a commit through a private copy of its index, into
  * scratch objects), then `git merge-tree --write-tree` on every pair and each against main.
@@ -44,11 +27,24 @@ function timeCommand(cmd: string, args: string[], cwd: string): Promise<{ ms: nu
 function naiveScan(repoDir: string, worktrees: string[], scratch: string): { ms: number; merges: number; conflicted: number } {
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(join(scratch, 'objects', 'info'), { recursive: true });
-  const env = { ...process.env, GIT_OBJECT_DIRECTORY: join(scratch, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: join(repoDir, '.git', 'objects'), GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+  const env = {
+    ...process.env,
+    GIT_OBJECT_DIRECTORY: join(scratch, 'objects'),
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: join(repoDir, '.git', 'objects'),
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@b',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@b',
+  };
   const t = nowMs();
   const snaps = worktrees.map((wt, i) => {
     const index = join(scratch, `index-${i}`);
-    copyFileSync(git(wt, ['rev-parse', '--git-path', 'index']).trim().replace(/^(?!\/)/, `${wt}/`), index);
+    copyFileSync(
+      git(wt, ['rev-parse', '--git-path', 'index'])
+        .trim()
+        .replace(/^(?!\/)/, `${wt}/`),
+      index,
+    );
     const e = { ...env, GIT_INDEX_FILE: index };
     git(wt, ['add', '-A', '--', '.'], e);
     const tree = git(wt, ['write-tree'], e).trim();
@@ -85,14 +81,24 @@ export const conflicts: Bench = {
     const steady = quick ? 2 : 5;
     return withCleanup(async (cleanup) => {
       const big = createBigRepo(files);
-      const repo = benchRepo(cleanup, { repo: big, agents: { fake: { command: process.execPath, args: [FAKE_AGENT, '{prompt_file}'] } }, defaultAgent: 'fake', maxWorkers: tasks + 2 });
+      const repo = benchRepo(cleanup, {
+        repo: big,
+        agents: { fake: { command: process.execPath, args: [FAKE_AGENT, '{prompt_file}'] } },
+        defaultAgent: 'fake',
+        maxWorkers: tasks + 2,
+      });
       await startSupervisor(repo.dir, 'conflicts-supervisor');
       const ids: number[] = [];
       for (let i = 1; i <= tasks; i++) ids.push((await addTask(repo.dir, `task ${i}`, { prompt: promptOf(i) })).id);
       await waitRunning(repo.dir, ids, 120_000);
       const list = (await listTasks(repo.dir)).filter((t) => ids.includes(t.id));
       const worktrees = list.map((t) => t.worktree!);
-      await until(() => list.every((t, k) => existsSync(join(t.worktree!, 'bench', `task-${k + 1}`, 'done.txt'))), 'every agent to write its files', 60_000, 50);
+      await until(
+        () => list.every((t, k) => existsSync(join(t.worktree!, 'bench', `task-${k + 1}`, 'done.txt'))),
+        'every agent to write its files',
+        60_000,
+        50,
+      );
 
       const from = monoUs();
       const first = await timeCommand(process.execPath, [BIN, 'conflicts', '--json'], repo.dir);
@@ -113,8 +119,25 @@ export const conflicts: Bench = {
       log(`first ${first.ms.toFixed(0)} ms, steady ${median(again).toFixed(0)} ms, naive ${naiveMs.toFixed(0)} ms (${naive[0]!.merges} merge-trees)`);
       const detail = `${tasks} tasks on ${files} files; muster found ${kinds || 'nothing'}; first ${first.ms.toFixed(0)} ms, then ${again.map((x) => x.toFixed(0)).join(', ')} ms (CLI start included); naive: ${naive.length} runs of ${tasks} snapshots + ${naive[0]!.merges} merge-trees (${naive[0]!.conflicted} conflicted): ${naive.map((r) => r.ms.toFixed(0)).join(', ')} ms.`;
       const figures: Figure[] = [
-        { bench: 'conflicts', name: `conflict scan, first (${tasks} tasks, ${files} files)`, unit: 'ms', muster: first.ms, baseline: naiveMs, baselineLabel: 'naive merge-tree of all pairs', target: { kind: 'below', value: 2000 }, detail },
-        { bench: 'conflicts', name: `conflict scan, steady state (${tasks} tasks)`, unit: 'ms', muster: median(again), baseline: naiveMs, baselineLabel: 'naive merge-tree of all pairs', target: { kind: 'below', value: 2000 } },
+        {
+          bench: 'conflicts',
+          name: `conflict scan, first (${tasks} tasks, ${files} files)`,
+          unit: 'ms',
+          muster: first.ms,
+          baseline: naiveMs,
+          baselineLabel: 'naive merge-tree of all pairs',
+          target: { kind: 'below', value: 2000 },
+          detail,
+        },
+        {
+          bench: 'conflicts',
+          name: `conflict scan, steady state (${tasks} tasks)`,
+          unit: 'ms',
+          muster: median(again),
+          baseline: naiveMs,
+          baselineLabel: 'naive merge-tree of all pairs',
+          target: { kind: 'below', value: 2000 },
+        },
       ];
       return figures;
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createTempRepo } from '../test/helpers/temp-repo.js';
 import { withCleanup } from './lib/cleanup.js';
 import type { Bench, Figure } from './lib/figure.js';
-import { addTask, benchRepo, startSupervisor, waitRunning } from './lib/muster.js';
+import { addTask, benchRepo, startSupervisor, waitRunning, workerPid } from './lib/muster.js';
 import { rssKb } from './lib/proc.js';
 import { tempDir } from './lib/rigs.js';
 import { mean, sleep, until } from './lib/stats.js';
@@ -27,7 +27,12 @@ async function settledRssMb(pid: number, quick: boolean): Promise<number> {
 
 async function musterPerAgent(agents: number, quick: boolean, log: (m: string) => void): Promise<{ perAgent: number; before: number; after: number }> {
   return withCleanup(async (cleanup) => {
-    const repo = benchRepo(cleanup, { repo: createTempRepo(), agents: { printer: { command: 'sh', args: ['-c', PROGRAM] } }, defaultAgent: 'printer', maxWorkers: agents });
+    const repo = benchRepo(cleanup, {
+      repo: createTempRepo(),
+      agents: { printer: { command: 'sh', args: ['-c', PROGRAM] } },
+      defaultAgent: 'printer',
+      maxWorkers: agents,
+    });
     const pid = await startSupervisor(repo.dir, 'memory-supervisor');
     const before = await settledRssMb(pid, quick);
     const ids: number[] = [];
@@ -35,21 +40,28 @@ async function musterPerAgent(agents: number, quick: boolean, log: (m: string) =
     await waitRunning(repo.dir, ids);
     // The supervisor has read an agent's output all through once its log has the end marker.
     await until(
-      () => ids.every((id) => {
-        const log = join(repo.dir, '.git', 'muster', 'tasks', String(id), 'terminal.log');
-        return existsSync(log) && readFileSync(log, 'latin1').includes(END);
-      }),
+      () =>
+        ids.every((id) => {
+          const log = join(repo.dir, '.git', 'muster', 'tasks', String(id), 'terminal.log');
+          return existsSync(log) && readFileSync(log, 'latin1').includes(END);
+        }),
       'every agent to print its 12,000 lines',
       120_000,
       200,
     );
-    const after = await settledRssMb(pid, quick);
-    log(`muster supervisor RSS ${before.toFixed(1)} → ${after.toFixed(1)} MiB with ${agents} agents`);
+    // The agents' PTYs and log buffers are in the terminal worker, started with the first agent: its RSS counts whole.
+    const worker = workerPid(repo.dir);
+    const after = (await settledRssMb(pid, quick)) + (worker ? await settledRssMb(worker, quick) : 0);
+    log(`muster supervisor + terminal worker RSS ${before.toFixed(1)} → ${after.toFixed(1)} MiB with ${agents} agents`);
     return { perAgent: (after - before) / agents, before, after };
   });
 }
 
-async function tmuxPerPane(panes: number, quick: boolean, log: (m: string) => void): Promise<{ perAgent: number; before: number; after: number; history: string }> {
+async function tmuxPerPane(
+  panes: number,
+  quick: boolean,
+  log: (m: string) => void,
+): Promise<{ perAgent: number; before: number; after: number; history: string }> {
   return withCleanup(async (cleanup) => {
     const dir = tempDir(cleanup, 'memory');
     // 120×32, the size of an agent's terminal in the supervisor when no client shows it.
@@ -76,8 +88,8 @@ async function tmuxPerPane(panes: number, quick: boolean, log: (m: string) => vo
 export const memory: Bench = {
   name: 'memory',
   method: [
-    'Memory per agent with 10,000 lines of scrollback. muster: the supervisor\'s RSS (VmRSS, mean of 5 samples after 2 s of rest (quick: 1 s)) with N agents (8; quick: 2) that each printed 12,000 distinct ~60-character lines and stay alive, minus its RSS before any agent, divided by N; the agents\' terminals are 120×32 (nothing shows them) and keep the default 10,000 lines of scrollback.',
-    'Baseline: the same program in N tmux windows of 120×32 with `history-limit 10000`: the tmux server\'s RSS with them minus with one idle window, divided by N.',
+    "Memory per agent with 10,000 lines of scrollback. muster: the RSS of the supervisor and its terminal worker (VmRSS, mean of 5 samples after 2 s of rest (quick: 1 s)) with N agents (8; quick: 2) that each printed 12,000 distinct ~60-character lines and stay alive, minus its RSS before any agent, divided by N; the agents' terminals are 120×32 (nothing shows them) and keep the default 10,000 lines of scrollback.",
+    "Baseline: the same program in N tmux windows of 120×32 with `history-limit 10000`: the tmux server's RSS with them minus with one idle window, divided by N.",
   ].join('\n\n'),
   async run({ quick, log }) {
     const n = quick ? 2 : 8;

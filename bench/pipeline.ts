@@ -79,7 +79,8 @@ export async function runPhase(rig: Rig, phase: Phase, marker: string, timeoutMs
         mark();
       }
       if (drainedAt !== null && now - drainedAt > STALE_AFTER_S) break;
-      if (now * 1000 > timeoutMs) throw new Error(`${rig.label}: only ${done} of ${rig.agents} agents showed ${marker} after ${timeoutMs / 1000} s; last screen:\n${screen}`);
+      if (now * 1000 > timeoutMs)
+        throw new Error(`${rig.label}: only ${done} of ${rig.agents} agents showed ${marker} after ${timeoutMs / 1000} s; last screen:\n${screen}`);
       await sleep(40);
     }
   } finally {
@@ -101,10 +102,10 @@ export const pipeline: Bench = {
   name: 'pipeline',
   method: [
     'N flood agents (8; quick: 2) run one shell script, unchanged, as a muster agent preset and in tmux panes. The script waits on a FIFO before each phase (no CPU while idle), so every agent starts a phase at the same moment.',
-    'Phase *lines*: `yes \'a line of output from an agent\' | head -c BYTES; echo DONE-LINES` (BYTES = 8 MB; quick: 2 MB). Phase *redraw*: a colourful full-screen app: BYTES of 60×12 frames in 256 colours, each row cursor-addressed, the last frame saying DONE-REDRAW.',
+    "Phase *lines*: `yes 'a line of output from an agent' | head -c BYTES; echo DONE-LINES` (BYTES = 8 MB; quick: 2 MB). Phase *redraw*: a colourful full-screen app: BYTES of 60×12 frames in 256 colours, each row cursor-addressed, the last frame saying DONE-REDRAW.",
     'muster: the agents run under the supervisor and the real TUI (`CI=false node bin/muster.js`) shows them in its live agents grid, in a 200×50 tmux pane. Baseline: the same script in 8 panes of a 200×50 tmux window (split-window + select-layout tiled), shown by a tmux client attached inside a 200×50 tmux pane — so both sides emulate every agent and draw all 8 panes into the same kind of terminal. A third run with the tmux session detached (no client drawing) is reported too.',
-    'Throughput per agent = BYTES ÷ the time from opening the phase until the last agent\'s DONE marker is visible in `capture-pane` of the operator\'s pane (polled every 40 ms): this proves the bytes were drained, emulated and rendered. CPU = utime+stime deltas from /proc/<pid>/stat over the phase, as % of one core. Frames are counted in the bytes written to the operator\'s pane (`tmux pipe-pane`): muster\'s TUI starts each frame with `ESC[?2026h`; tmux (with the `sync` terminal feature) wraps each screen update in `ESC P=1s`. Nothing is added to the product for this. The TUI\'s CPU is set beside the tmux server and client together: tmux\'s client only copies bytes, its server emulates and draws.',
-    'If a pane never shows its end marker although the supervisor has logged the agent\'s whole output (a stale pane: rows lost between the supervisor and the TUI), the phase ends 8 s after the supervisor had it all, the time is taken at that moment, and the details say STALE PANES.',
+    "Throughput per agent = BYTES ÷ the time from opening the phase until the last agent's DONE marker is visible in `capture-pane` of the operator's pane (polled every 40 ms): this proves the bytes were drained, emulated and rendered. CPU = utime+stime deltas from /proc/<pid>/stat over the phase, as % of one core; muster's supervisor counts with its terminal worker (`muster worker`, which owns the agents' PTYs and logs). Frames are counted in the bytes written to the operator's pane (`tmux pipe-pane`): muster's TUI starts each frame with `ESC[?2026h`; tmux (with the `sync` terminal feature) wraps each screen update in `ESC P=1s`. Nothing is added to the product for this. The TUI's CPU is set beside the tmux server and client together: tmux's client only copies bytes, its server emulates and draws.",
+    "If a pane never shows its end marker although the supervisor has logged the agent's whole output (a stale pane: rows lost between the supervisor and the TUI), the phase ends 8 s after the supervisor had it all, the time is taken at that moment, and the details say STALE PANES.",
   ].join('\n\n'),
   async run({ quick, log }) {
     const agents = quick ? 2 : 8;
@@ -141,20 +142,22 @@ export const pipeline: Bench = {
     const tmuxCpu = (r: PhaseResult) => r.cpuPercent.tmuxServer! + r.cpuPercent.tmuxClient!;
     const agg = (r: PhaseResult) => `${((agents * bytes) / MB / r.seconds).toFixed(1)} MB/s aggregate`;
     const staleNote = (r: PhaseResult) =>
-      r.stale ? `STALE PANES: ${r.stale} of ${agents} panes never showed their last line, although the supervisor had logged it at ${r.drainedAt!.toFixed(1)} s (timed to that moment instead). ` : '';
+      r.stale
+        ? `STALE PANES: ${r.stale} of ${agents} panes never showed their last line, although the supervisor had logged it at ${r.drainedAt!.toFixed(1)} s (timed to that moment instead). `
+        : '';
     const detail = (mr: PhaseResult, tr: PhaseResult) =>
       `${staleNote(mr)}muster ${mr.seconds.toFixed(2)} s for ${agents}×${bytes / MB} MB (${agg(mr)}; agents finished at ${mr.finished.map((s) => s.toFixed(1)).join(', ')} s); tmux ${tr.seconds.toFixed(2)} s (${agg(tr)}). CPU: supervisor ${mr.cpuPercent.supervisor!.toFixed(0)}%, TUI ${mr.cpuPercent.tui!.toFixed(0)}%, operator's tmux ${mr.cpuPercent.display!.toFixed(0)}% | tmux server ${tr.cpuPercent.tmuxServer!.toFixed(0)}%, tmux client ${tr.cpuPercent.tmuxClient!.toFixed(0)}%, operator's tmux ${tr.cpuPercent.display!.toFixed(0)}%. Bytes written to the operator's terminal: muster ${(mr.outBytes / 1024).toFixed(0)} KB, tmux ${(tr.outBytes / 1024).toFixed(0)} KB.`;
     const shown = (r: { lines: PhaseResult; redraw: PhaseResult }) => 2 * agents - r.lines.stale - r.redraw.stale;
     const figures: Figure[] = [
       {
         bench: 'pipeline',
-        name: 'panes showing their agent\'s last output (both phases)',
+        name: "panes showing their agent's last output (both phases)",
         unit: 'count',
         muster: shown(m),
         baseline: shown(t),
         baselineLabel: 'tmux panes',
         target: { kind: 'ratio-at-least', value: 1 },
-        detail: `capture-pane of the operator's pane at the end of each phase showed the end marker in ${shown(m)} of ${2 * agents} muster panes and ${shown(t)} of ${2 * agents} tmux panes.${m.lines.stale + m.redraw.stale ? ' A muster pane left stale keeps showing an old frame although the supervisor has the agent\'s whole output.' : ''}`,
+        detail: `capture-pane of the operator's pane at the end of each phase showed the end marker in ${shown(m)} of ${2 * agents} muster panes and ${shown(t)} of ${2 * agents} tmux panes.${m.lines.stale + m.redraw.stale ? " A muster pane left stale keeps showing an old frame although the supervisor has the agent's whole output." : ''}`,
       },
       {
         bench: 'pipeline',

@@ -94,7 +94,10 @@ export function summarise(profile: Profile, top = 25): string {
 }
 
 if (process.argv[1]?.endsWith('profile-summary.ts')) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, callers: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string' }, callers: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+  });
   let profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as Profile;
   if (values.from || values.to) profile = windowed(profile, Number(values.from ?? 0), Number(values.to ?? Number.MAX_SAFE_INTEGER));
   process.stdout.write(`${summarise(profile, Number(values.top ?? 25))}\n`);

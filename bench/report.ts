@@ -62,7 +62,14 @@ function okText(f: Figure): string {
 }
 
 function rows(figures: Figure[]): string[][] {
-  return figures.map((f) => [f.name, formatValue(f.muster, f.unit), `${formatValue(f.baseline, f.unit)} (${f.baselineLabel})`, formatRatio(f), targetText(f), okText(f)]);
+  return figures.map((f) => [
+    f.name,
+    formatValue(f.muster, f.unit),
+    `${formatValue(f.baseline, f.unit)} (${f.baselineLabel})`,
+    formatRatio(f),
+    targetText(f),
+    okText(f),
+  ]);
 }
 
 const HEAD = ['figure', 'muster', 'baseline', 'ratio', 'target', 'ok'];
@@ -71,7 +78,11 @@ const HEAD = ['figure', 'muster', 'baseline', 'ratio', 'target', 'ok'];
 export function formatTable(figures: Figure[]): string {
   const all = [HEAD, ...rows(figures)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((r) => [...r[i]!].length)));
-  const line = (r: string[]) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c + ' '.repeat(widths[i]! - [...c].length))
+      .join('  ')
+      .trimEnd();
   return [line(HEAD), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 

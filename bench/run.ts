@@ -1,6 +1,6 @@
 // `npm run bench`: measures muster against its baselines (spec §12) and writes BENCHMARKS.md.
 //   --quick         small sizes, about a minute in all
-//   --only <names>  comma-separated: pipeline,latency,memory,startup,dispatch,conflicts,locks
+//   --only <names>  comma-separated: pipeline,latency,memory,startup,dispatch,conflicts,locks,peer,ssh,scale
 //   --no-write      print only; leave BENCHMARKS.md alone
 //   --write         write BENCHMARKS.md even for a --quick or --only run
 //   (by default a full run of every benchmark writes BENCHMARKS.md; a partial one does not)
@@ -18,12 +18,15 @@ import type { Bench, Figure } from './lib/figure.js';
 import { latency } from './latency.js';
 import { locks } from './locks.js';
 import { memory } from './memory.js';
+import { peer } from './peer.js';
 import { pipeline } from './pipeline.js';
 import { profiling } from './lib/muster.js';
 import { formatTable, machineInfo, writeMarkdown, type RunResult } from './report.js';
+import { scale } from './scale.js';
+import { ssh } from './ssh.js';
 import { startup } from './startup.js';
 
-export const BENCHES: readonly Bench[] = [pipeline, latency, memory, startup, dispatch, conflicts, locks];
+export const BENCHES: readonly Bench[] = [pipeline, latency, memory, startup, dispatch, conflicts, locks, peer, ssh, scale];
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -51,7 +54,16 @@ export async function runBenchmarks(opts: { quick: boolean; only?: string[]; log
     methods.push({ name: bench.name, method: bench.method, durationMs: Date.now() - t0 });
     log(`bench: ${bench.name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  return { mode: opts.quick ? 'quick' : 'full', date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), durationMs: Date.now() - started, load: { start: loadStart, end: loadavg() }, machine: machineInfo(), figures, errors, methods };
+  return {
+    mode: opts.quick ? 'quick' : 'full',
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    durationMs: Date.now() - started,
+    load: { start: loadStart, end: loadavg() },
+    machine: machineInfo(),
+    figures,
+    errors,
+    methods,
+  };
 }
 
 async function main(): Promise<number> {
@@ -75,7 +87,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   if (values.profile) profiling.dir = resolve(values.profile);
-  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = (only ?? []).filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) {
     process.stderr.write(`bench: no benchmark called ${unknown.join(', ')}; there are ${BENCHES.map((b) => b.name).join(', ')}.\n`);
@@ -83,7 +98,9 @@ async function main(): Promise<number> {
   }
   const result = await runBenchmarks({ quick: values.quick, only });
   process.stdout.write(`\n${formatTable(result.figures)}\n\n`);
-  process.stdout.write(`${result.mode} run: ${(result.durationMs / 1000).toFixed(1)} s; ${result.machine.cpu}, ${result.machine.cores} cores, node ${result.machine.node}, git ${result.machine.git}, tmux ${result.machine.tmux}; load average ${result.load.start[0]!.toFixed(2)} at start, ${result.load.end[0]!.toFixed(2)} at end\n`);
+  process.stdout.write(
+    `${result.mode} run: ${(result.durationMs / 1000).toFixed(1)} s; ${result.machine.cpu}, ${result.machine.cores} cores, node ${result.machine.node}, git ${result.machine.git}, tmux ${result.machine.tmux}; load average ${result.load.start[0]!.toFixed(2)} at start, ${result.load.end[0]!.toFixed(2)} at end\n`,
+  );
   for (const e of result.errors) process.stdout.write(`FAILED ${e.bench}: ${e.message.split('\n')[0]}\n`);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
   const partial = values.quick || Boolean(only?.length);

@@ -1,6 +1,8 @@
-/** Pads or cuts plain text to exactly `width` columns (for table cells). */
+import { displayLine } from '../src/core/display-text.js';
+
+/** Pads or cuts plain text to exactly `width` columns (for table cells); control characters are shown escaped, never obeyed. */
 export function cell(text: string, width: number): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ');
+  const flat = displayLine(text.replace(/[\r\n\t]+/g, ' '));
   if (flat.length > width) return width > 1 ? `${flat.slice(0, width - 1)}…` : flat.slice(0, width);
   return flat.padEnd(width);
 }

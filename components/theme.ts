@@ -10,7 +10,9 @@ export interface Theme {
 
 export function themeFor(env: Readonly<Record<string, string | undefined>>): Theme {
   const color = env.NO_COLOR === undefined || env.NO_COLOR === '';
-  return color ? { accent: 'cyan', dim: true, ok: 'green', warn: 'yellow', bad: 'red', color } : { accent: undefined, dim: false, ok: undefined, warn: undefined, bad: undefined, color };
+  return color
+    ? { accent: 'cyan', dim: true, ok: 'green', warn: 'yellow', bad: 'red', color }
+    : { accent: undefined, dim: false, ok: undefined, warn: undefined, bad: undefined, color };
 }
 
 /** Colour of a task state in tables. */

@@ -13,7 +13,13 @@ export function bigRepoPath(n: number): string {
 export function createBigRepo(files: number): TempRepo {
   const repo = createTempRepo();
   const parent = repo.git('rev-parse', 'HEAD').trim();
-  const parts: string[] = ['commit refs/heads/main', 'committer bench <bench@muster.invalid> 1700000000 +0000', `data ${Buffer.byteLength(`${files} files`)}`, `${files} files`, `from ${parent}`];
+  const parts: string[] = [
+    'commit refs/heads/main',
+    'committer bench <bench@muster.invalid> 1700000000 +0000',
+    `data ${Buffer.byteLength(`${files} files`)}`,
+    `${files} files`,
+    `from ${parent}`,
+  ];
   for (let n = 0; n < files; n++) {
     const content = `// file ${n}\nexport const value${n} = ${n};\nexport function f${n}(x: number): number {\n  return x + ${n};\n}\n`;
     parts.push(`M 100644 inline ${bigRepoPath(n)}`, `data ${Buffer.byteLength(content)}`, content);

@@ -1,14 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, daemonPid, muster, musterJson, stopDaemon, testEnv } from '../../test/helpers/cli.js';
+import { BIN, daemonPid, muster, musterJson, stopDaemon, testEnv, workerPid } from '../../test/helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../test/helpers/temp-repo.js';
 import { DAEMON_NODE_FLAGS } from '../../src/client/connect.js';
 import type { Cleanup } from './cleanup.js';
 import { descendants, isAlive } from './proc.js';
 import { until } from './stats.js';
 
-export { BIN, daemonPid, muster, musterJson, testEnv };
+export { BIN, daemonPid, muster, musterJson, testEnv, workerPid };
 
 /** An agent preset of `.muster/config.yaml`. */
 export interface Preset {
@@ -30,7 +30,10 @@ export interface TaskJson {
  * cleanup: its supervisor is stopped (agents get SIGTERM, then SIGKILL), anything still
  * running from its directory is killed by pid, and the directory is removed.
  */
-export function benchRepo(cleanup: Cleanup, opts: { agents: Record<string, Preset>; defaultAgent: string; maxWorkers: number; slots?: number; repo?: TempRepo }): TempRepo {
+export function benchRepo(
+  cleanup: Cleanup,
+  opts: { agents: Record<string, Preset>; defaultAgent: string; maxWorkers: number; slots?: number; repo?: TempRepo },
+): TempRepo {
   const repo = opts.repo ?? createTempRepo();
   cleanup.defer(`remove ${repo.root}`, () => repo.cleanup());
   cleanup.defer(`stop the supervisor of ${repo.dir}`, () => stopSupervisor(repo));
@@ -40,7 +43,15 @@ export function benchRepo(cleanup: Cleanup, opts: { agents: Record<string, Prese
   const presets = Object.entries(opts.agents).map(([name, p]) => `  ${name}: { command: ${JSON.stringify(p.command)}, args: ${JSON.stringify(p.args)} }`);
   repo.write(
     '.muster/config.yaml',
-    ['agents:', ...presets, `default_agent: ${opts.defaultAgent}`, `parallel: { max_workers: ${opts.maxWorkers} }`, `ports: { base: ${base}, block: 2, slots: ${slots} }`, 'terminal: { stop_grace_seconds: 1 }', ''].join('\n'),
+    [
+      'agents:',
+      ...presets,
+      `default_agent: ${opts.defaultAgent}`,
+      `parallel: { max_workers: ${opts.maxWorkers} }`,
+      `ports: { base: ${base}, block: 2, slots: ${slots} }`,
+      'terminal: { stop_grace_seconds: 1 }',
+      '',
+    ].join('\n'),
   );
   repo.commitAll('muster config');
   return repo;
@@ -78,7 +89,12 @@ export async function startSupervisor(dir: string, what = 'supervisor'): Promise
     // client would, with the flag on its command line.
     mkdirSync(join(dir, '.git', 'muster'), { recursive: true });
     const log = openSync(join(dir, '.git', 'muster', 'daemon.log'), 'a');
-    spawn(process.execPath, [...profileFlags(what), ...DAEMON_NODE_FLAGS, BIN, 'daemon'], { cwd: dir, detached: true, stdio: ['ignore', log, log], env: testEnv() }).unref();
+    spawn(process.execPath, [...profileFlags(what), ...DAEMON_NODE_FLAGS, BIN, 'daemon'], {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: testEnv(),
+    }).unref();
     closeSync(log);
     await until(() => existsSync(join(dir, '.git', 'muster', 'daemon.sock')), 'the profiled supervisor socket', 15_000);
   }

@@ -100,21 +100,32 @@ export function isAlive(pid: number): boolean {
  * utime+stime deltas from /proc/<pid>/stat.
  */
 export class CpuMeter {
+  private readonly pids: Record<string, readonly number[]>;
   private readonly start: Map<number, number>;
   private readonly t0 = performance.now();
 
-  constructor(private readonly pids: Record<string, number>) {
-    this.start = new Map(Object.values(pids).map((p) => [p, cpuMs(p)]));
+  /** Each name is one process or a group whose CPU is added up (the supervisor and its terminal worker). */
+  constructor(pids: Record<string, number | readonly number[]>) {
+    this.pids = Object.fromEntries(Object.entries(pids).map(([name, p]) => [name, typeof p === 'number' ? [p] : p]));
+    this.start = new Map(
+      Object.values(this.pids)
+        .flat()
+        .map((p) => [p, cpuMs(p)]),
+    );
   }
 
-  /** Percent of one core per named process since the meter started. */
+  private used(pids: readonly number[]): number {
+    return pids.reduce((sum, p) => sum + (cpuMs(p) - this.start.get(p)!), 0);
+  }
+
+  /** Percent of one core per named process (or group) since the meter started. */
   read(): Record<string, number> {
     const wall = performance.now() - this.t0;
-    return Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, ((cpuMs(pid) - this.start.get(pid)!) / wall) * 100]));
+    return Object.fromEntries(Object.entries(this.pids).map(([name, pids]) => [name, (this.used(pids) / wall) * 100]));
   }
 
-  /** CPU ms per named process since the meter started. */
+  /** CPU ms per named process (or group) since the meter started. */
   usedMs(): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, cpuMs(pid) - this.start.get(pid)!]));
+    return Object.fromEntries(Object.entries(this.pids).map(([name, pids]) => [name, this.used(pids)]));
   }
 }

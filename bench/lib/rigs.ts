@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTempRepo } from '../../test/helpers/temp-repo.js';
 import type { Cleanup } from './cleanup.js';
 import { writeFloodAgent } from './flood-agent.js';
-import { addTask, benchRepo, BIN, daemonPid, profileFlags, startSupervisor, waitRunning } from './muster.js';
+import { addTask, benchRepo, BIN, daemonPid, profileFlags, startSupervisor, waitRunning, workerPid } from './muster.js';
 import { findProcess, isAlive } from './proc.js';
 import { sleep, until } from './stats.js';
 import { TmuxServer, type ControlClient } from './tmux.js';
@@ -22,7 +22,7 @@ export interface Rig {
   agents: number;
   /** Where the agents' phase FIFOs are. */
   gateDir: string;
-  pids: Record<string, number>;
+  pids: Record<string, number | number[]>;
   outFile: string | null;
   /** The sequence that starts one frame in `outFile`. */
   frameMarker: string;
@@ -59,7 +59,10 @@ export function tempDir(cleanup: Cleanup, prefix: string): string {
  * The real TUI (`node bin/muster.js`, CI=false) in a 200×50 tmux pane, its agents view showing
  * the live grid of `agents` running flood agents. Returns once every pane's title bar is drawn.
  */
-export async function startCockpitRig(cleanup: Cleanup, opts: { name: string; agents: number; bytes: number }): Promise<Rig & { ids: number[]; repoDir: string }> {
+export async function startCockpitRig(
+  cleanup: Cleanup,
+  opts: { name: string; agents: number; bytes: number },
+): Promise<Rig & { ids: number[]; repoDir: string }> {
   const repo = createTempRepo();
   const gateDir = join(repo.root, 'flood');
   mkdirSync(gateDir);
@@ -70,25 +73,56 @@ export async function startCockpitRig(cleanup: Cleanup, opts: { name: string; ag
   for (let i = 1; i <= opts.agents; i++) ids.push((await addTask(repo.dir, `agent ${i}`)).id);
   await waitRunning(repo.dir, ids);
 
+  const cockpit = await openCockpit(cleanup, {
+    name: opts.name,
+    repoDir: repo.dir,
+    shown: ids.map((id) => `#${id} · agent ${id}`),
+    what: `the TUI's grid of ${opts.agents} panes`,
+  });
+  const { ctl, outFile } = cockpit;
+  return {
+    label: 'muster',
+    agents: opts.agents,
+    gateDir,
+    ids,
+    repoDir: repo.dir,
+    pids: cockpit.pids,
+    outFile,
+    frameMarker: '\x1b[?2026h',
+    ctl,
+    screen: (colour = false) => ctl.capture('main', colour),
+    drained: (marker) => ids.filter((id) => tailHas(join(repo.dir, '.git', 'muster', 'tasks', String(id), 'terminal.log'), marker)).length,
+  };
+}
+
+/**
+ * The real TUI (`node bin/muster.js`, CI=false) of the repository at `repoDir` in a 200×50
+ * tmux pane; returns once every text of `shown` is on its screen. The TUI quits (q, d: agents
+ * left running) at cleanup.
+ */
+export async function openCockpit(
+  cleanup: Cleanup,
+  opts: { name: string; repoDir: string; shown: string[]; what: string },
+): Promise<{ ctl: ControlClient; outFile: string; pids: { supervisor: number[]; tui: number; display: number } }> {
   const node = [process.execPath, ...profileFlags(`${opts.name}-tui`)].map((a) => `'${a}'`).join(' ');
-  const display = TmuxServer.start({ cwd: repo.dir, command: `${node} '${BIN}'`, ...SCREEN, cleanup });
-  const outFile = join(repo.root, 'tui-output.bin');
+  const display = TmuxServer.start({ cwd: opts.repoDir, command: `${node} '${BIN}'`, ...SCREEN, cleanup });
+  const outFile = join(opts.repoDir, '..', 'tui-output.bin');
   display.pipeTo('main', outFile);
   const ctl = await display.control(cleanup);
   let last = '';
   await until(
     async () => {
       last = await ctl.capture('main');
-      return ids.every((id) => last.includes(`#${id} · agent ${id}`));
+      return opts.shown.every((text) => last.includes(text));
     },
-    `the TUI's grid of ${opts.agents} panes`,
+    opts.what,
     30_000,
     50,
   ).catch((e: Error) => {
     throw new Error(`${e.message}\n--- last screen ---\n${last}`);
   });
   const tui = findProcess(display.panePid(), (cmd) => cmd.includes('muster.js'));
-  const supervisor = daemonPid(repo.dir);
+  const supervisor = daemonPid(opts.repoDir);
   if (!tui || !supervisor) throw new Error('could not find the TUI or the supervisor process');
   // Quit as an operator does (q, then d: leave the agents running), so the TUI exits cleanly
   // (and writes its CPU profile when profiling) before its tmux server goes.
@@ -98,19 +132,9 @@ export async function startCockpitRig(cleanup: Cleanup, opts: { name: string; ag
     display.cmd('send-keys', '-t', 'main', 'd');
     await until(() => !isAlive(tui), 'the TUI to quit', 5_000, 50).catch(() => undefined);
   });
-  return {
-    label: 'muster',
-    agents: opts.agents,
-    gateDir,
-    ids,
-    repoDir: repo.dir,
-    pids: { supervisor, tui, display: display.pid() },
-    outFile,
-    frameMarker: '\x1b[?2026h',
-    ctl,
-    screen: (colour = false) => ctl.capture('main', colour),
-    drained: (marker) => ids.filter((id) => tailHas(join(repo.dir, '.git', 'muster', 'tasks', String(id), 'terminal.log'), marker)).length,
-  };
+  // The agents' PTYs and logs live in the terminal worker beside the supervisor: its CPU is the supervisor's.
+  const worker = workerPid(opts.repoDir);
+  return { ctl, outFile, pids: { supervisor: worker && isAlive(worker) ? [supervisor, worker] : [supervisor], tui, display: display.pid() } };
 }
 
 /**

@@ -21,16 +21,48 @@ export function paneEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 export class TmuxServer {
   private constructor(readonly socket: string) {}
 
-  static start(opts: { cwd: string; command: string; cols: number; rows: number; cleanup: Cleanup; env?: Record<string, string>; historyLimit?: number; newWindows?: boolean }): TmuxServer {
+  static start(opts: {
+    cwd: string;
+    command: string;
+    cols: number;
+    rows: number;
+    cleanup: Cleanup;
+    env?: Record<string, string>;
+    historyLimit?: number;
+    newWindows?: boolean;
+  }): TmuxServer {
     const socket = `muster-bench-${process.pid}-${++counter}-${randomBytes(3).toString('hex')}`;
     const server = new TmuxServer(socket);
     opts.cleanup.defer(`kill tmux server ${socket}`, () => server.kill());
     // history-limit applies to panes created after it is set: set it before the first one.
     const pre = opts.historyLimit !== undefined ? ['set-option', '-g', 'history-limit', String(opts.historyLimit), ';'] : [];
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'start-server', ';', ...pre, 'new-session', '-d', '-s', 'main', '-x', String(opts.cols), '-y', String(opts.rows), '-c', opts.cwd, opts.command], {
-      env: paneEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      'tmux',
+      [
+        '-L',
+        socket,
+        '-f',
+        '/dev/null',
+        'start-server',
+        ';',
+        ...pre,
+        'new-session',
+        '-d',
+        '-s',
+        'main',
+        '-x',
+        String(opts.cols),
+        '-y',
+        String(opts.rows),
+        '-c',
+        opts.cwd,
+        opts.command,
+      ],
+      {
+        env: paneEnv(opts.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     // Keeps the size whatever clients come and go; but tmux 3.3a crashes on new-window with
     // it, so servers that open windows keep the default (`latest`) and the session's size.
     if (!opts.newWindows) server.cmd('set-option', '-g', 'window-size', 'manual');
@@ -113,7 +145,10 @@ export class ControlClient {
   }
 
   static async attach(socket: string): Promise<ControlClient> {
-    const child = spawn('tmux', ['-L', socket, '-C', 'attach', '-t', 'main'], { stdio: ['pipe', 'pipe', 'pipe'], env: paneEnv() }) as ChildProcessWithoutNullStreams;
+    const child = spawn('tmux', ['-L', socket, '-C', 'attach', '-t', 'main'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: paneEnv(),
+    }) as ChildProcessWithoutNullStreams;
     const c = new ControlClient(child);
     await c.ready;
     // Pane output notifications would make tmux copy every agent byte to us too.

@@ -1,9 +1,13 @@
 import { gridLayout, type GridLayout, type Rect } from '../../src/pane/grid-layout.js';
 import { wrapFrame } from '../../src/pane/frame-writer.js';
+import { activityLabel } from '../../src/core/activity.js';
 import { renderTitleBar, separatorFrame } from '../../src/pane/title-bar.js';
 import type { RowFrameView } from '../../src/protocol/shapes.js';
+import { DEFAULT_BINDINGS, type KeyBinding } from '../../src/keymap/index.js';
+import { idleWithWorkText } from '../key-words.js';
 import { HEADER_ROWS } from '../layout.js';
-import { paneTasks, selection, type CockpitState } from '../model/cockpit-state.js';
+import { exitedText, paneTasks, selection, type CockpitState } from '../model/cockpit-state.js';
+import type { TaskView } from '../../src/protocol/shapes.js';
 import type { CockpitClient } from '../model/cockpit-store.js';
 
 interface Pane {
@@ -55,6 +59,7 @@ export class PaneCompositor {
     private readonly write: (data: string) => void,
     private readonly client: Pick<CockpitClient, 'call'>,
     private readonly color: boolean,
+    private readonly bindings: readonly KeyBinding[] = DEFAULT_BINDINGS,
   ) {}
 
   /** Brings layout, watches, titles and the status line in line with the cockpit state. */
@@ -73,7 +78,11 @@ export class PaneCompositor {
       }
       return;
     }
-    this.relayout(layout, tasks.map((t) => t.id), s);
+    this.relayout(
+      layout,
+      tasks.map((t) => t.id),
+      s,
+    );
     const selected = selection(s, 'agents');
     // A keypress that moved the selection is answered at once, not on the next frame tick.
     const moved = selected !== this.lastSelected;
@@ -81,14 +90,20 @@ export class PaneCompositor {
       // Only the selected pane shows its cursor.
       for (const id of [this.lastSelected, selected]) {
         const p = typeof id === 'number' ? this.panes.get(id) : undefined;
-        if (p) void this.client.call('term.watch', { task: p.task, width: p.body.width, height: p.body.height, color: this.color, cursor: id === selected, resize: false }).catch(() => undefined);
+        if (p)
+          void this.client
+            .call('term.watch', { task: p.task, width: p.body.width, height: p.body.height, color: this.color, cursor: id === selected, resize: false })
+            .catch(() => undefined);
       }
     }
     this.lastSelected = selected;
     for (const t of tasks) {
       const pane = this.panes.get(t.id);
       if (!pane) continue;
-      const text = renderTitleBar({ id: t.id, title: t.title, agent: t.agent, activity: t.activity === 'unknown' ? `unknown (since ${t.activitySince.slice(11, 16)})` : t.activity }, pane.title.width, { selected: t.id === selected, color: this.color });
+      const text = renderTitleBar({ id: t.id, title: t.title, agent: t.agent, activity: paneActivity(t, this.bindings) }, pane.title.width, {
+        selected: t.id === selected,
+        color: this.color,
+      });
       if (text !== pane.titleText) {
         pane.titleText = text;
         pane.titleDirty = true;
@@ -114,7 +129,10 @@ export class PaneCompositor {
       const old = this.panes.get(id);
       const same = old && old.body.width === slot.body.width && old.body.height === slot.body.height;
       next.set(id, { task: id, title: slot.title, body: slot.body, rows: same ? old.rows : [], dirtyRows: new Set(), titleText: '', titleDirty: true });
-      if (!same || !old) void this.client.call('term.watch', { task: id, width: slot.body.width, height: slot.body.height, color: this.color, cursor: id === selected }).catch(() => undefined);
+      if (!same || !old)
+        void this.client
+          .call('term.watch', { task: id, width: slot.body.width, height: slot.body.height, color: this.color, cursor: id === selected })
+          .catch(() => undefined);
     });
     for (const id of this.panes.keys()) if (!next.has(id)) void this.client.call('term.unwatch', { task: id }).catch(() => undefined);
     this.panes = next;
@@ -178,10 +196,13 @@ export class PaneCompositor {
       return;
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush();
-    }, Math.max(0, FRAME_MS - (Date.now() - this.lastFlush)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.flush();
+      },
+      Math.max(0, FRAME_MS - (Date.now() - this.lastFlush)),
+    );
   }
 
   flush(): void {
@@ -217,4 +238,15 @@ export class PaneCompositor {
     if (this.timer) clearTimeout(this.timer);
     this.unwatchAll();
   }
+}
+
+/**
+ * A pane's activity: how an exited agent ended; an agent idle with commits on its branch says
+ * so, with the key of the key map that sends it to review.
+ */
+function paneActivity(t: TaskView, bindings: readonly KeyBinding[]): string {
+  const exited = exitedText(t);
+  if (exited) return exited;
+  if (t.idleWithWork) return idleWithWorkText(bindings, 'title');
+  return activityLabel(t);
 }

@@ -1,4 +1,3 @@
-
 import { RESET_MODES } from '../../src/pane/terminal-modes.js';
 
 export { RESET_MODES };
@@ -6,6 +5,16 @@ export { RESET_MODES };
 /** Onto the alternate screen without clearing it (a no-op when already there). */
 export const ENTER_ALT_KEEP = '\x1b[?1049h';
 export const LEAVE_ALT = '\x1b[?1049l';
+
+/**
+ * The modes the cockpit keeps its terminal in: the cursor hidden (Ink draws its own) and
+ * bracketed paste, so a pasted prompt arrives whole instead of as keys. Written at start and
+ * after every full-screen attach, whatever the attached view left.
+ */
+export const COCKPIT_MODES = '\x1b[?25l\x1b[?2004h';
+
+/** The cockpit's own modes off, before an attached agent's view sets the ones it wants. */
+export const COCKPIT_MODES_OFF = '\x1b[?2004l';
 
 /**
  * Puts the terminal back the way it was on every way out — quit, crash, signal, SSH drop —

@@ -16,5 +16,7 @@ export function LocksView({ s, theme, height }: { s: CockpitState; theme: Theme;
     { title: 'AGE', width: 6, value: (l) => age(l.acquiredAt) },
     { title: 'STATE', width: 16, value: (l) => `${l.state}${l.declared ? ' declared' : ''}`, color: (l) => (l.state === 'stale' ? theme.bad : undefined) },
   ];
-  return <Table rows={s.locks} columns={columns} keyOf={lockKey} selected={selection(s, 'locks')} height={height} width={s.size.cols} empty="No locks are held." />;
+  return (
+    <Table rows={s.locks} columns={columns} keyOf={lockKey} selected={selection(s, 'locks')} height={height} width={s.size.cols} empty="No locks are held." />
+  );
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { promptTooLarge } from '../core/task-queue.js';
+import { MAX_PROMPT_BYTES } from '../core/task.js';
 import { MusterError } from '../protocol/errors.js';
 
 /** Accepts `3` and `#3`. */
@@ -14,10 +16,20 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A prompt file's text; one past the size limit is refused here, before it is read or sent. */
 export function readPromptFile(path: string): string {
+  const unreadable = (e: unknown) =>
+    new MusterError('bad-input', `--prompt-file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw unreadable(e);
+  }
+  if (size > MAX_PROMPT_BYTES) throw new MusterError('bad-input', `--prompt-file ${path}: ${promptTooLarge(size)}`);
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new MusterError('bad-input', `--prompt-file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    throw unreadable(e);
   }
 }

@@ -1,46 +1,14 @@
-import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../paths/package-root.js';
+import { CommanderError } from 'commander';
 import { EXIT, MusterError } from '../protocol/errors.js';
-import { registerDaemonCommands } from './commands/daemon.js';
-import { registerInitCommand } from './commands/init.js';
-import { registerAgentCommands } from './commands/agents.js';
-import { registerAttachCommand } from './commands/attach.js';
-import { registerContextCommands } from './commands/context.js';
-import { registerGuardCommand } from './commands/guard.js';
-import { registerLockCommands } from './commands/lock.js';
-import { registerMergeCommands } from './commands/merge.js';
-import { registerRunCommand } from './commands/run.js';
-import { registerTaskCommands } from './commands/task.js';
-import { registerTuiAction } from './commands/tui.js';
-
-
-export function buildProgram(): Command {
-  const program = new Command('muster')
-    .description('Supervise a swarm of AI coding agents working in parallel on one git repository.')
-    .version(packageVersion())
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
-  registerInitCommand(program);
-  registerDaemonCommands(program);
-  const task = registerTaskCommands(program);
-  registerAgentCommands(program, task);
-  registerLockCommands(program);
-  registerContextCommands(program, task);
-  registerGuardCommand(program);
-  registerMergeCommands(program);
-  registerRunCommand(program);
-  registerAttachCommand(program);
-  registerTuiAction(program);
-  return program;
-}
+import { printError, printJson } from './output.js';
+import { buildProgram } from './program.js';
 
 function wantsJson(argv: string[]): boolean {
   return argv.includes('--json');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -50,11 +18,17 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (e instanceof MusterError) {
-      if (wantsJson(argv)) process.stdout.write(`${JSON.stringify({ error: e.toWire() }, null, 2)}\n`);
-      process.stderr.write(`muster: ${e.message}\n`);
+      if (wantsJson(argv)) printJson({ error: e.toWire() });
+      printError(`muster: ${e.message}`);
       return e.exitCode;
     }
-    process.stderr.write(`muster: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    // By name: the loader is in a lazily loaded chunk of the bundle, with its own copy of the class.
+    if ((e as Error).name === 'ConfigError') {
+      if (wantsJson(argv)) printJson({ error: { code: 'config', message: (e as Error).message } });
+      printError(`muster: the configuration has errors.\n${(e as Error).message}`);
+      return EXIT.badInput;
+    }
+    printError(`muster: unexpected error: ${(e as Error).stack ?? String(e)}`);
     return EXIT.failure;
   }
 }

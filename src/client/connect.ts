@@ -1,21 +1,30 @@
 import { createRequire } from 'node:module';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { MusterError } from '../protocol/errors.js';
+import { EXIT, MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
-import { musterPaths, type MusterPaths } from '../paths/muster-paths.js';
+import { musterPaths, prepareSocketDir, UnsafeSocketDirError, type MusterPaths } from '../paths/muster-paths.js';
 import { musterBin } from '../paths/package-root.js';
 import { locateRepo } from '../paths/repo.js';
 import { MusterClient } from './client.js';
+import { NotRunningError } from './not-running.js';
 import { lockOwnerPid } from './owner-pid.js';
-
-/** Keep in sync with the supervisor: a background start that found another supervisor. */
-const EXIT_ALREADY_RUNNING = 75;
+import { connectRemote } from './remote-connect.js';
+import type { RemoteTarget } from './remote-target.js';
 
 export interface ConnectOptions {
   cwd?: string;
   /** Start the supervisor when none is running (default true). */
   autostart?: boolean;
   timeoutMs?: number;
+  /** A repository on another machine (`--host`); default: the CLI's `--host`, else local. */
+  remote?: RemoteTarget | null;
+}
+
+let cliRemote: RemoteTarget | null = null;
+
+/** Set once by the CLI from the global `--host`: every connect of this process goes there. */
+export function setRemoteTarget(target: RemoteTarget | null): void {
+  cliRemote = target;
 }
 
 export function callerFor(paths: MusterPaths, cwd: string): Caller {
@@ -38,18 +47,27 @@ export function pathsFor(cwd: string): MusterPaths {
   }
 }
 
-function isNotListening(e: unknown): boolean {
+export function isNotListening(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ECONNREFUSED';
 }
 
 /** Connects to the repository's supervisor, starting it in the background if needed. */
-export async function connect(opts: ConnectOptions = {}): Promise<{ client: MusterClient; paths: MusterPaths }> {
+export async function connect(opts: ConnectOptions = {}): Promise<{ client: MusterClient; paths: MusterPaths | null }> {
+  const remote = opts.remote === undefined ? cliRemote : opts.remote;
+  // Nothing about this machine (cwd, worktree, MUSTER_TASK_ID) says who is asking over there.
+  if (remote) return { client: await connectRemote(remote, { start: opts.autostart !== false }), paths: null };
   const cwd = opts.cwd ?? process.cwd();
   const paths = pathsFor(cwd);
+  try {
+    prepareSocketDir(paths.socketPath, false);
+  } catch (e) {
+    if (e instanceof UnsafeSocketDirError) throw new MusterError('failure', e.message);
+    throw e;
+  }
   const caller = callerFor(paths, cwd);
   try {
-    return { client: await MusterClient.open(paths.socketPath, caller), paths };
+    return { client: await openClient(paths.socketPath, caller), paths };
   } catch (e) {
     if (!isNotListening(e) || opts.autostart === false) {
       if (isNotListening(e)) throw new NotRunningError();
@@ -57,14 +75,24 @@ export async function connect(opts: ConnectOptions = {}): Promise<{ client: Must
     }
   }
   await startInBackground(paths, opts.timeoutMs ?? 15_000);
-  return { client: await MusterClient.open(paths.socketPath, caller), paths };
+  return { client: await openClient(paths.socketPath, caller), paths };
 }
 
-export class NotRunningError extends MusterError {
-  constructor() {
-    super('failure', 'No muster supervisor is running for this repository.');
+/** Opens the socket; a failure other than "nobody listens" becomes a message, not a stack trace. */
+async function openClient(socketPath: string, caller: Caller): Promise<MusterClient> {
+  try {
+    return await MusterClient.open(socketPath, caller);
+  } catch (e) {
+    if (isNotListening(e)) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new MusterError(
+      'failure',
+      `Could not connect to the muster supervisor's socket ${socketPath} (${code}). "muster status" tries again; if it keeps failing, see its log next to the store.`,
+    );
   }
 }
+
+export { NotRunningError };
 
 /**
  * Node options of the supervisor. It turns every agent's output into emulator cells, which
@@ -77,7 +105,7 @@ export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32']
  * Spawns `muster daemon` detached, with its output in daemon.log, and waits until its socket
  * answers. If it exits first, its own message explains why (bad config, corrupt store).
  */
-async function startInBackground(paths: MusterPaths, timeoutMs: number): Promise<void> {
+export async function startInBackground(paths: MusterPaths, timeoutMs: number): Promise<void> {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   rotateLog(paths.daemonLog);
   const offset = existsSync(paths.daemonLog) ? statSync(paths.daemonLog).size : 0;
@@ -105,9 +133,15 @@ async function startInBackground(paths: MusterPaths, timeoutMs: number): Promise
     } catch (e) {
       if (!isNotListening(e)) throw e;
     }
-    if (exited !== null && exited !== EXIT_ALREADY_RUNNING) {
-      const said = readFileSync(paths.daemonLog, 'utf8').slice(offset).trim().replace(/^muster: /, '');
-      throw new MusterError(exited === 2 ? 'config' : 'failure', said || `The muster supervisor exited with code ${exited} before it was ready; see ${paths.daemonLog}.`);
+    if (exited !== null && exited !== EXIT.alreadyRunning) {
+      const said = readFileSync(paths.daemonLog, 'utf8')
+        .slice(offset)
+        .trim()
+        .replace(/^muster: /, '');
+      throw new MusterError(
+        exited === 2 ? 'config' : 'failure',
+        said || `The muster supervisor exited with code ${exited} before it was ready; see ${paths.daemonLog}.`,
+      );
     }
     if (Date.now() > deadline) {
       throw new MusterError('failure', `The muster supervisor did not start within ${timeoutMs / 1000}s; see ${paths.daemonLog}.`);
@@ -123,4 +157,3 @@ function rotateLog(file: string): void {
     // no log yet
   }
 }
-

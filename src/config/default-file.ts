@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { BUILTIN_AGENTS } from './schema.js';
 
 export interface Gate {
   name: string;
@@ -29,11 +30,46 @@ export function proposeGates(root: string): Gate[] {
   return gates.filter((g) => !seen.has(g.name) && seen.add(g.name));
 }
 
-/** The commented `.muster/config.yaml` that `muster init` writes. */
-export function defaultConfigText(opts: { target: string; gates: Gate[]; hasPackageJson: boolean }): string {
+/** The agent CLIs `init` looks for, in order of preference; `shell` (bash) when none is installed. */
+export const DETECTED_AGENTS = ['claude', 'codex', 'gemini', 'aider'] as const;
+
+/** The first built-in agent whose command is on `PATH`, else `shell`. */
+export function detectDefaultAgent(path: string | undefined): string {
+  const dirs = (path ?? '').split(delimiter).filter(Boolean);
+  const found = DETECTED_AGENTS.find((name) => {
+    const command = BUILTIN_AGENTS[name]?.command ?? name;
+    return dirs.some((dir) => isExecutable(join(dir, command)));
+  });
+  return found ?? 'shell';
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A YAML scalar for a branch name: plain when YAML reads it back as that string, else quoted. */
+function scalar(value: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value) && !/^(true|false|null|yes|no|on|off|~|[-+.\d][\d._]*)$/i.test(value) ? value : JSON.stringify(value);
+}
+
+function agentNote(agent: string | undefined): string {
+  if (agent === undefined) return '';
+  if (agent === 'shell') return `   # none of ${DETECTED_AGENTS.join(', ')} is on PATH: tasks get a bash shell`;
+  return '   # found on PATH when muster init ran';
+}
+
+/** The commented `.muster/config.yaml` that `muster init` writes; it always loads as it is. */
+export function defaultConfigText(opts: { target: string; gates: Gate[]; hasPackageJson: boolean; defaultAgent?: string }): string {
+  // An empty list is written as one: a key followed only by comments would read as null.
   const gates = opts.gates.length
-    ? opts.gates.map((g) => `  - { name: ${g.name}, run: ${JSON.stringify(g.run)} }`).join('\n')
-    : '  # - { name: test, run: "npm test" }';
+    ? `quality_gates:\n${opts.gates.map((g) => `  - { name: ${g.name}, run: ${JSON.stringify(g.run)} }`).join('\n')}`
+    : 'quality_gates: []\n#  - { name: test, run: "npm test" }';
   return `# muster configuration. Every key is optional; the values shown are the defaults
 # unless marked "proposed". Reference: README.md, section "Configuration".
 
@@ -42,7 +78,7 @@ export function defaultConfigText(opts: { target: string; gates: Gate[]; hasPack
 agents: {}
 #  claude: { command: claude, args: ["{prompt}"], env: {} }
 #  mybot:  { command: ./scripts/bot.sh, args: ["--task", "{prompt_file}"] }
-default_agent: claude
+default_agent: ${opts.defaultAgent ?? 'claude'}${agentNote(opts.defaultAgent)}
 
 parallel:
   max_workers: 4             # agents that run at once
@@ -59,11 +95,10 @@ ports:
   names: []                  # e.g. [dev_server, test_runner] -> MUSTER_PORT_DEV_SERVER, ...
 
 merge:
-  target: ${opts.target}
+  target: ${scalar(opts.target)}
   strategy: merge            # merge (--no-ff) | rebase (then fast-forward) | squash
 
 # Run on the merged result before the target moves; all must pass (proposed from this project).
-quality_gates:
 ${gates}
 
 keys: {}                     # overrides of the key map, e.g. { detach: "ctrl+]" }

@@ -79,15 +79,25 @@ export function parseConfig(text: string, displayName: string): MusterConfig {
       keys.problems.map((problem) => {
         const m = /^keys\.([^:]+): (.*)$/.exec(problem);
         const key = m?.[1] ?? '';
-        return { file: displayName, line: lineOf(doc, lineCounter, key ? ['keys', key] : ['keys']), path: key ? `keys.${key}` : 'keys', expected: (m?.[2] ?? problem).replace(/^expected /, ''), received: '' };
+        return {
+          file: displayName,
+          line: lineOf(doc, lineCounter, key ? ['keys', key] : ['keys']),
+          path: key ? `keys.${key}` : 'keys',
+          expected: (m?.[2] ?? problem).replace(/^expected /, ''),
+          received: '',
+        };
       }),
     );
   }
-  for (const [i, pattern] of Object.values(config.agents).flatMap((a) => a.waiting_patterns).entries()) {
+  for (const [i, pattern] of Object.values(config.agents)
+    .flatMap((a) => a.waiting_patterns)
+    .entries()) {
     try {
       new RegExp(pattern);
     } catch {
-      throw new ConfigError([{ file: displayName, line: null, path: `agents.*.waiting_patterns[${i}]`, expected: 'a valid regular expression', received: JSON.stringify(pattern) }]);
+      throw new ConfigError([
+        { file: displayName, line: null, path: `agents.*.waiting_patterns[${i}]`, expected: 'a valid regular expression', received: JSON.stringify(pattern) },
+      ]);
     }
   }
   return config;
@@ -140,7 +150,8 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
   return undefined;
 }
 
-function valueAt(raw: unknown, path: (string | number)[]): unknown {
+/** The value at a path of a parsed document, or undefined where the document has none. */
+export function valueAt(raw: unknown, path: (string | number)[]): unknown {
   let v = raw;
   for (const p of path) {
     if (v === null || typeof v !== 'object') return undefined;
@@ -149,12 +160,13 @@ function valueAt(raw: unknown, path: (string | number)[]): unknown {
   return v;
 }
 
-function dotted(path: (string | number)[]): string {
+/** A path as messages show it: `agents.claude.args[2]`. */
+export function dotted(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** The line of the deepest node on `path` that the document has. */
-function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): number | null {
+export function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): number | null {
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;

@@ -32,3 +32,25 @@ export function judgeActivity(i: ActivityInput): { status: Activity; source: Act
   if (i.waitingPatterns.some((p) => p.test(tail))) return { status: 'waiting-input', source: 'heuristic' };
   return { status: 'unknown', source: 'none' };
 }
+
+/** What an activity label is made of: a task as clients see it. */
+export interface ActivityShown {
+  activity: Activity;
+  activitySource: ActivityStatus['source'];
+  activitySince: string;
+}
+
+/**
+ * An agent's activity as people read it, the same in every view: a `?` marks one guessed from
+ * its screen; without it the agent said so itself (a hook, `muster agent status`) or its
+ * process exited. Unknown says since when, unless `since: false` (a narrow column).
+ */
+export function activityLabel(t: ActivityShown, opts: { since?: boolean } = {}): string {
+  if (t.activity === 'unknown') return opts.since === false ? 'unknown' : `unknown (since ${t.activitySince.slice(11, 16)})`;
+  return t.activitySource === 'heuristic' && t.activity !== 'exited' ? `${t.activity}?` : t.activity;
+}
+
+/** Where an activity came from, in words (`muster task show`). */
+export function activitySourceText(source: ActivityStatus['source']): string {
+  return source === 'reported' ? 'reported by the agent' : source === 'heuristic' ? 'guessed from its screen' : 'nothing reported or seen yet';
+}

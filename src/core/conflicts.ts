@@ -16,7 +16,7 @@ export {
 } from './conflict-overlap.js';
 
 /** The kinds of §8, in the order they are listed and shown. */
-export const CONFLICT_KINDS = ['overlap', 'merge', 'lock', 'undeclared', 'stale', 'port'] as const;
+export const CONFLICT_KINDS = ['overlap', 'merge', 'lock', 'undeclared', 'stale', 'port', 'scan-failed'] as const;
 export type ConflictKind = (typeof CONFLICT_KINDS)[number];
 
 /**
@@ -60,6 +60,14 @@ export interface ConflictInput {
   targetChangesSince?: ReadonlyMap<TaskId, readonly string[]>;
   merges?: readonly MergeCheck[];
   ports?: readonly PortHolding[];
+  /** Tasks whose worktree could not be snapshotted, with what went wrong: their conflicts are unknown. */
+  scanFailures?: readonly ScanFailure[];
+}
+
+/** A task the scan could not look at, and why (git's own words). */
+export interface ScanFailure {
+  task: TaskId;
+  error: string;
 }
 
 /** `a`, `a and b`, `a, b and c`, `a, b, c and 4 more`. */
@@ -103,11 +111,15 @@ export function mergeFindings(results: readonly MergeCheck[], target: string): C
     .map((r) => {
       const paths = [...new Set(r.paths)].sort(byCodeUnit);
       if (r.b === 'target') {
-        const detail = paths.length > 0 ? `${formatId(r.a)} conflicts with ${target} in ${listOf(paths)}` : `${formatId(r.a)} does not merge cleanly into ${target}`;
+        const detail =
+          paths.length > 0 ? `${formatId(r.a)} conflicts with ${target} in ${listOf(paths)}` : `${formatId(r.a)} does not merge cleanly into ${target}`;
         return { kind: 'merge', tasks: [r.a], paths, detail };
       }
       const [a, b] = r.a < r.b ? [r.a, r.b] : [r.b, r.a];
-      const detail = paths.length > 0 ? `${formatId(a)} and ${formatId(b)} will conflict in ${listOf(paths)} when both are merged` : `${formatId(a)} and ${formatId(b)} do not merge cleanly together`;
+      const detail =
+        paths.length > 0
+          ? `${formatId(a)} and ${formatId(b)} will conflict in ${listOf(paths)} when both are merged`
+          : `${formatId(a)} and ${formatId(b)} do not merge cleanly together`;
       return { kind: 'merge', tasks: [a, b], paths, detail };
     });
 }
@@ -125,7 +137,12 @@ export function lockFindings(tasks: readonly TaskChanges[], locks: LockTable, no
       if (sameOwner(lock.owner, me)) continue;
       const hit = pathsMatching(t.changes, lock.resource);
       if (hit.length === 0) continue;
-      out.push({ kind: 'lock', tasks: lock.owner.kind === 'task' ? [t.task, lock.owner.task] : [t.task], paths: [...hit], detail: describeLock(t.task, hit, lock, now) });
+      out.push({
+        kind: 'lock',
+        tasks: lock.owner.kind === 'task' ? [t.task, lock.owner.task] : [t.task],
+        paths: [...hit],
+        detail: describeLock(t.task, hit, lock, now),
+      });
     }
   }
   return out;
@@ -138,20 +155,25 @@ function describeLock(task: TaskId, paths: readonly string[], lock: Lock, now: s
 
 /**
  * A `medium`/`high` task changed a path none of its `writes` match; `low` tasks run without
- * declarations and are exempt. With `locks`, a path under a write lock the task took at runtime
- * counts as declared: the agent announced it the way §6 asks.
+ * declarations and are exempt, and so is a task that declared no writes: every change of it
+ * would count, a wall of findings for a user who never declares. With `locks`, a path under a
+ * write lock the task took at runtime counts as declared: the agent announced it the way §6 asks.
  */
 export function undeclaredFindings(tasks: readonly TaskChanges[], locks?: LockTable): Conflict[] {
   const out: Conflict[] = [];
   for (const t of tasks) {
-    if (t.risk === 'low') continue;
+    if (t.risk === 'low' || t.writes.length === 0) continue;
     const me: LockOwner = { kind: 'task', task: t.task };
     const own = (locks?.locks ?? []).filter((l) => l.mode === 'write' && sameOwner(l.owner, me)).map((l) => l.resource);
     const allowed = new Set([...t.writes, ...own].flatMap((pattern) => pathsMatching(t.changes, pattern)));
     const paths = cachedPaths(t.changes).filter((p) => !allowed.has(p));
     if (paths.length === 0) continue;
-    const declared = t.writes.length > 0 ? t.writes.join(', ') : 'none declared';
-    out.push({ kind: 'undeclared', tasks: [t.task], paths, detail: `${formatId(t.task)} (${t.risk}) changed ${listOf(paths)} outside its declared writes (${declared})` });
+    out.push({
+      kind: 'undeclared',
+      tasks: [t.task],
+      paths,
+      detail: `${formatId(t.task)} (${t.risk}) changed ${listOf(paths)} outside its declared writes (${t.writes.join(', ')})`,
+    });
   }
   return out;
 }
@@ -190,9 +212,25 @@ export function portFindings(held: readonly PortHolding[]): Conflict[] {
     const only = hs.length === 1 ? hs[0] : undefined;
     const detail = only
       ? `port ${only.port} of ${formatId(task)}'s slot is held by ${holder(only)}, outside the task`
-      : `ports of ${formatId(task)}'s slot are held by processes outside the task: ${listOf(hs.map((h) => `${h.port} by ${holder(h)}`), hs.length)}`;
+      : `ports of ${formatId(task)}'s slot are held by processes outside the task: ${listOf(
+          hs.map((h) => `${h.port} by ${holder(h)}`),
+          hs.length,
+        )}`;
     return { kind: 'port', tasks: [task], paths: [], detail };
   });
+}
+
+/**
+ * `kind: 'scan-failed'` findings: a task whose worktree could not be snapshotted is in no
+ * other finding (its changes are unknown), and says so instead of looking conflict-free.
+ */
+export function scanFailedFindings(failures: readonly ScanFailure[]): Conflict[] {
+  return failures.map((f) => ({
+    kind: 'scan-failed',
+    tasks: [f.task],
+    paths: [],
+    detail: `${formatId(f.task)}'s worktree could not be scanned (${f.error}); its conflicts are unknown until a scan succeeds`,
+  }));
 }
 
 function compareConflicts(x: Conflict, y: Conflict): number {
@@ -214,6 +252,7 @@ export function classifyConflicts(input: ConflictInput): Conflict[] {
     ...undeclaredFindings(input.tasks, input.locks),
     ...(input.targetChangesSince ? staleFindings(input.tasks, input.targetChangesSince, input.target) : []),
     ...portFindings(input.ports ?? []),
+    ...scanFailedFindings(input.scanFailures ?? []),
   ];
   return all.sort(compareConflicts);
 }

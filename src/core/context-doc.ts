@@ -202,7 +202,8 @@ export function formatEntry(author: string, time: string, text: string): Result<
   while (lines.length > 0 && lines[0] === '') lines.shift();
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   const [first, ...rest] = lines;
-  if (first === undefined) return refuse('bad-input', 'Empty context entry: give the text to record, e.g. muster context add --section decisions "Use zod for every schema".');
+  if (first === undefined)
+    return refuse('bad-input', 'Empty context entry: give the text to record, e.g. muster context add --section decisions "Use zod for every schema".');
   return ok([`- [${author} ${time}] ${first.trimStart()}`, ...rest.map((l) => (l === '' ? '' : `  ${l}`))].join('\n'));
 }
 
@@ -215,7 +216,10 @@ export function formatEntry(author: string, time: string, text: string): Result<
 export function appendEntry(doc: string, heading: string, entry: string): string {
   const base = isBlank(doc) ? DEFAULT_CONTEXT_DOC : doc;
   const eol = NEWLINE.exec(base)?.[0] ?? '\n';
-  const body = entry.replace(/(?:\r\n|\r|\n)+$/, '').split(/\r\n|\r|\n/).join(eol);
+  const body = entry
+    .replace(/(?:\r\n|\r|\n)+$/, '')
+    .split(/\r\n|\r|\n/)
+    .join(eol);
   const lines = splitLines(base);
   const target = scan(lines).find((s) => sameHeading(s.heading, heading));
   if (target) {

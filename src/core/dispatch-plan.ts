@@ -1,5 +1,5 @@
 import { orderedTasks, type QueueState } from './task-queue.js';
-import { formatId, type Task, type TaskId } from './task.js';
+import { formatId, holdsWorker, type Task, type TaskId } from './task.js';
 
 /** A grant of a task's declared locks, threaded through one planning pass. */
 export type LockDecision<A> = { ok: true; acc: A } | { ok: false; reason: string };
@@ -30,7 +30,7 @@ export function planDispatch<A = undefined>(state: QueueState, opts: DispatchOpt
   const start: TaskId[] = [];
   const waiting = new Map<TaskId, string>();
   let locks = opts.locks;
-  const running = state.tasks.filter((t) => t.state === 'running');
+  const running = state.tasks.filter(holdsWorker);
   let busy = running.length;
   let alone: Task | undefined = running.find((t) => t.risk === 'high');
   let barrier: Task | undefined;

@@ -119,6 +119,62 @@ export function expandBraces(pattern: string, max = MAX_ALTERNATIVES): string[] 
   return [...out];
 }
 
+/** Where a segment of some alternative stands: 0 the pattern's very start, 1 a segment's start, 2 after `.`, 3 after `..`, 4 anything else. */
+type SegmentState = 0 | 1 | 2 | 3 | 4;
+
+/**
+ * Whether some brace alternative of `pattern` has a `..` segment, or starts with `/`, decided
+ * without expanding it: the sets of states a run of text can end in are combined group by
+ * group, in time linear in the pattern's length, however many alternatives it has. A group
+ * without a comma is read as one alternative too, so this never says less than any reading.
+ * A plain `..` segment counts as well: call it once `normalizeSegments` has resolved those.
+ */
+export function braceHazard(pattern: string): 'parent' | 'absolute' | null {
+  // Each `{` with its matching `}` and its own commas, found in one pass.
+  const close = new Map<number, number>();
+  const commas = new Map<number, number[]>();
+  const open: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '{') {
+      open.push(i);
+      commas.set(i, []);
+    } else if (c === '}' && open.length) close.set(open.pop()!, i);
+    else if (c === ',' && open.length) commas.get(open.at(-1)!)!.push(i);
+  }
+  let found: 'parent' | 'absolute' | null = null;
+  const step = (states: Set<SegmentState>, c: string): Set<SegmentState> => {
+    const next = new Set<SegmentState>();
+    for (const s of states) {
+      if (c === '/') {
+        if (s === 0) found ??= 'absolute';
+        if (s === 3) found ??= 'parent';
+        next.add(1);
+      } else if (c === '.') next.add(s === 0 || s === 1 ? 2 : s === 2 ? 3 : 4);
+      else next.add(4);
+    }
+    return next;
+  };
+  // The states reading pattern[from, to) can end in, from `states`; an unmatched brace is a character.
+  const run = (from: number, to: number, states: Set<SegmentState>): Set<SegmentState> => {
+    for (let i = from; i < to; i++) {
+      const end = close.get(i);
+      if (end === undefined) {
+        states = step(states, pattern[i]!);
+        continue;
+      }
+      const out = new Set<SegmentState>();
+      const bounds = [i, ...commas.get(i)!, end];
+      for (let k = 0; k + 1 < bounds.length; k++) for (const s of run(bounds[k]! + 1, bounds[k + 1]!, states)) out.add(s);
+      states = out;
+      i = end;
+    }
+    return states;
+  };
+  if (run(0, pattern.length, new Set<SegmentState>([0])).has(3)) found ??= 'parent';
+  return found;
+}
+
 /** `[abc]`, `[a-z]`, `[!a]`/`[^a]`; null for forms whose meaning differs between glob dialects. */
 function parseClass(segment: string, start: number): { token: Token; end: number } | null {
   let i = start + 1;

@@ -1,8 +1,8 @@
 import {
   ANY_CHAR,
+  braceHazard,
   charSetHas,
   DOT,
-  expandBraces,
   normalizeSegments,
   parsePattern,
   singleChar,
@@ -12,9 +12,13 @@ import {
   type Segment,
   type Token,
 } from './glob-parse.js';
+import { nulByteOffset } from './input-text.js';
 import { ok, refuse, type Result } from './result.js';
 
 export { literalPrefix } from './glob-parse.js';
+
+/** As long as a path may be (PATH_MAX); longer is a mistake, and would only cost every lock check. */
+export const MAX_PATTERN_LENGTH = 4096;
 
 /** Control characters would break the one-line audit log and every message that quotes a pattern. */
 const CONTROL = /[\u0001-\u001f\u007f]/;
@@ -29,7 +33,13 @@ const CONTROL = /[\u0001-\u001f\u007f]/;
 export function normalizeResource(raw: string): Result<string> {
   const shown = JSON.stringify(raw);
   if (raw.trim() === '') return refuse('bad-input', 'Empty lock pattern: name a file (src/a.ts), a directory (src/auth/) or a glob (src/**/*.ts).');
-  if (raw.includes('\0')) return refuse('bad-input', `Lock pattern ${shown} contains a NUL byte: remove it.`);
+  if (raw.length > MAX_PATTERN_LENGTH)
+    return refuse(
+      'bad-input',
+      `Lock pattern ${JSON.stringify(`${raw.slice(0, 40)}…`)} is ${raw.length} characters long; a path is at most ${MAX_PATTERN_LENGTH}.`,
+    );
+  const nul = nulByteOffset(raw);
+  if (nul !== null) return refuse('bad-input', `Lock pattern ${shown} contains a NUL byte at byte offset ${nul}: remove it.`);
   if (CONTROL.test(raw)) return refuse('bad-input', `Lock pattern ${shown} contains a control character: remove it.`);
   if (raw.includes('\\')) return refuse('bad-input', `Lock pattern ${shown} contains a backslash: separate directories with /; escapes are not supported.`);
   if (raw.startsWith('/')) return refuse('bad-input', `Lock pattern ${shown} is absolute: give it relative to the repository root (for example src/auth/**).`);
@@ -39,11 +49,13 @@ export function normalizeResource(raw: string): Result<string> {
   if (segments.length === 0) return refuse('bad-input', `Lock pattern ${shown} names the repository root itself: use ** to lock everything.`);
   if (raw.endsWith('/') && segments.at(-1) !== '**') segments.push('**');
   const resource = segments.join('/');
-  // `..` hidden in a brace alternative (`{..,a}/x`) only shows once the braces are expanded.
-  for (const alternative of expandBraces(resource) ?? []) {
-    const inner = normalizeSegments(alternative.split('/'));
-    if (!inner.ok) return refuseSegments(shown, inner.reason);
-  }
+  // Decided on the pattern, not on its expansion: expansion stops at a cap, and what lies past
+  // the cap must not go unchecked.
+  const hazard = braceHazard(resource);
+  if (hazard === 'parent')
+    return refuse('bad-input', `Lock pattern ${shown} has ".." inside braces, which could escape the repository: write each alternative without "..".`);
+  if (hazard === 'absolute')
+    return refuse('bad-input', `Lock pattern ${shown} has an absolute path inside braces: give every alternative relative to the repository root.`);
   return ok(resource);
 }
 
@@ -135,8 +147,7 @@ function pickChar(a: CharSet, b: CharSet): string | null {
   const single = singleChar(a) ?? singleChar(b);
   if (single !== null) return both(single) ? String.fromCharCode(single) : null;
   const found =
-    PREFERRED.find(both) ??
-    [...a.ranges, ...b.ranges, [DOT, SLASH] as const, [0, 0xffff] as const].flatMap(([lo, hi]) => [lo, hi, lo - 1, hi + 1]).find(both);
+    PREFERRED.find(both) ?? [...a.ranges, ...b.ranges, [DOT, SLASH] as const, [0, 0xffff] as const].flatMap(([lo, hi]) => [lo, hi, lo - 1, hi + 1]).find(both);
   return found === undefined ? null : String.fromCharCode(found);
 }
 

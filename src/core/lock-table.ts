@@ -79,7 +79,10 @@ export function sameOwner(a: LockOwner, b: LockOwner): boolean {
 }
 
 export function ownerLabel(owner: LockOwner): string {
-  return owner.kind === 'task' ? formatId(owner.task) : `operator pid ${owner.pid}`;
+  if (owner.kind === 'task') return formatId(owner.task);
+  // pid 0: a lock of no process — an import's shared resources, or one taken over ssh.
+  if (owner.pid === 0) return owner.startTime ? `the operator (${owner.startTime})` : 'the operator';
+  return `operator pid ${owner.pid}`;
 }
 
 const notLater = (a: string, b: string): boolean => Date.parse(a) <= Date.parse(b);
@@ -100,7 +103,14 @@ interface Scan {
 }
 
 /** What stands between `owner` and `requests`: held locks of others, then others' waiters ahead. */
-function scan(locks: readonly Lock[], ahead: readonly LockWaiter[], owner: LockOwner, requests: readonly LockRequest[], now: string, canTakeOver?: (stale: Lock) => boolean): Scan {
+function scan(
+  locks: readonly Lock[],
+  ahead: readonly LockWaiter[],
+  owner: LockOwner,
+  requests: readonly LockRequest[],
+  now: string,
+  canTakeOver?: (stale: Lock) => boolean,
+): Scan {
   const conflicts: LockConflict[] = [];
   const verdicts = new Map<Lock, boolean>();
   const mayTake = (lock: Lock): boolean => {
@@ -130,7 +140,14 @@ function scan(locks: readonly Lock[], ahead: readonly LockWaiter[], owner: LockO
  * refreshed (new expiry) and upgraded to `write` if asked; it is never downgraded. A declared
  * lock keeps its expiry: it lives until its task ends, and a runtime re-lock must not put it on a clock.
  */
-function grant(locks: readonly Lock[], owner: LockOwner, requests: readonly LockRequest[], now: string, ttlMs: number | null, declared: boolean): { locks: Lock[]; granted: Lock[] } {
+function grant(
+  locks: readonly Lock[],
+  owner: LockOwner,
+  requests: readonly LockRequest[],
+  now: string,
+  ttlMs: number | null,
+  declared: boolean,
+): { locks: Lock[]; granted: Lock[] } {
   const next = [...locks];
   const granted = new Map<string, Lock>();
   const expiresAt = ttlMs === null ? null : plusMs(now, ttlMs);
@@ -160,7 +177,14 @@ export function tryAcquire(table: LockTable, owner: LockOwner, requests: readonl
 }
 
 /** Queues a request until `now + waitMs`; `ttlMs` applies to the locks once granted. */
-export function enqueue(table: LockTable, owner: LockOwner, requests: readonly LockRequest[], now: string, waitMs: number, ttlMs: number | null): { table: LockTable; waiterId: number } {
+export function enqueue(
+  table: LockTable,
+  owner: LockOwner,
+  requests: readonly LockRequest[],
+  now: string,
+  waitMs: number,
+  ttlMs: number | null,
+): { table: LockTable; waiterId: number } {
   const waiter: LockWaiter = { id: table.nextWaiterId, owner, requests: [...requests], ttlMs, enqueuedAt: now, deadline: plusMs(now, waitMs) };
   return { table: { ...table, waiters: [...table.waiters, waiter], nextWaiterId: waiter.id + 1 }, waiterId: waiter.id };
 }
@@ -177,7 +201,11 @@ export interface WaiterGrant {
  * blocked one. Waiters past their deadline are neither granted nor in anyone's way — they
  * belong to `expireWaiters`.
  */
-export function grantWaiters(table: LockTable, now: string, canTakeOver?: (stale: Lock) => boolean): { table: LockTable; granted: WaiterGrant[]; tookOver: Lock[] } {
+export function grantWaiters(
+  table: LockTable,
+  now: string,
+  canTakeOver?: (stale: Lock) => boolean,
+): { table: LockTable; granted: WaiterGrant[]; tookOver: Lock[] } {
   let locks = table.locks;
   const waiters: LockWaiter[] = [];
   const ahead: LockWaiter[] = [];
@@ -194,7 +222,14 @@ export function grantWaiters(table: LockTable, now: string, canTakeOver?: (stale
       ahead.push(waiter);
       continue;
     }
-    const result = grant(locks.filter((l) => !found.takeOver.includes(l)), waiter.owner, waiter.requests, now, waiter.ttlMs, false);
+    const result = grant(
+      locks.filter((l) => !found.takeOver.includes(l)),
+      waiter.owner,
+      waiter.requests,
+      now,
+      waiter.ttlMs,
+      false,
+    );
     locks = result.locks;
     tookOver.push(...found.takeOver);
     granted.push({ waiterId: waiter.id, owner: waiter.owner, locks: result.granted });

@@ -84,10 +84,22 @@ export function planUndo(history: MergeHistory, currentTip: string, opts: UndoOp
     return refuse('conflict', `Cannot undo ${what}: ${where}. Revert the merge with a new commit instead.`);
   }
   if (opts.checkout === 'dirty') {
-    return refuse('conflict', `Cannot undo ${what}: the main worktree, where ${t} is checked out, has uncommitted changes. Commit or stash them, then u undoes it.`);
+    return refuse(
+      'conflict',
+      `Cannot undo ${what}: the main worktree, where ${t} is checked out, has uncommitted changes. Commit or stash them, then undo again.`,
+    );
   }
   const keep = [{ ref: `refs/muster/undone/${t}/${refStamp(opts.now)}-task-${record.task}`, commit: record.to }];
-  return ok({ kind: 'reset', task: record.task, target: t, ref: targetRef(t), to: record.from, expectedOld: record.to, keep, syncCheckout: opts.checkout === 'clean' });
+  return ok({
+    kind: 'reset',
+    task: record.task,
+    target: t,
+    ref: targetRef(t),
+    to: record.from,
+    expectedOld: record.to,
+    keep,
+    syncCheckout: opts.checkout === 'clean',
+  });
 }
 
 /** Marks the landing an executed undo reverted. */

@@ -154,7 +154,11 @@ function normalizeAll(raw: readonly string[]): Paths {
   return { paths };
 }
 
-const unwrap = (text: string): string => text.trim().replace(/^[*_`]+|[*_`]+$/g, '').trim();
+const unwrap = (text: string): string =>
+  text
+    .trim()
+    .replace(/^[*_`]+|[*_`]+$/g, '')
+    .trim();
 
 function splitName(head: string): { label: string; title: string } {
   // The first separator wins, so a title may itself contain a colon or a dash.
@@ -299,7 +303,9 @@ export function trackPrompt(track: SpecTrack, specFileName: string, spec: SpecIm
     );
   }
   if (others.length > 0) {
-    parts.push(`Other tracks, in progress in parallel (leave their files alone):\n${bullets(others.map((t) => `${t.label}: ${t.title} (${t.files.join(', ')})`))}`);
+    parts.push(
+      `Other tracks, in progress in parallel (leave their files alone):\n${bullets(others.map((t) => `${t.label}: ${t.title} (${t.files.join(', ')})`))}`,
+    );
   }
   parts.push(
     'Read the shared context ($MUSTER_CONTEXT) before you start, and add what the other agents should know: ' +

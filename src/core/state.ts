@@ -39,10 +39,23 @@ export interface MergeResultRecord {
   gates: { name: string; ok: boolean }[];
 }
 
-export const STATE_VERSION = 1;
+/** 2: prompts moved out of the store into `tasks/<id>/prompt.txt`; 3: tasks record their setup progress. */
+export const STATE_VERSION = 3;
 
 export function emptyState(): MusterState {
-  return { version: STATE_VERSION, nextTaskId: 1, paused: false, order: [], tasks: [], locks: emptyLockTable(), imports: [], acknowledgedBlockers: [], merges: [], mergeRun: null, mergeResults: [] };
+  return {
+    version: STATE_VERSION,
+    nextTaskId: 1,
+    paused: false,
+    order: [],
+    tasks: [],
+    locks: emptyLockTable(),
+    imports: [],
+    acknowledgedBlockers: [],
+    merges: [],
+    mergeRun: null,
+    mergeResults: [],
+  };
 }
 
 /** One line of the audit log (`events.jsonl`). */

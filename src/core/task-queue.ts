@@ -1,6 +1,8 @@
 import { findCycle } from './dependency-graph.js';
+import { refuseNul } from './input-text.js';
 import { ok, refuse, type Result } from './result.js';
-import { RISKS, formatId, type Task, type TaskId, type TaskInput, type TaskState } from './task.js';
+import { isQueued as queued } from './task-states.js';
+import { MAX_PROMPT_BYTES, RISKS, formatId, promptRef, utf8Length, type Task, type TaskId, type TaskInput, type TaskState } from './task.js';
 
 /** The part of the store the queue core works on. */
 export interface QueueState {
@@ -40,17 +42,30 @@ export function requireTask(state: QueueState, id: TaskId): Result<Task> {
 }
 
 /** Checks a new task against the queue: title, risk, agent, dependencies and cycles. */
-export function validateTaskInput(state: QueueState, input: TaskInput, agents: readonly string[]): Result<TaskInput> {
+export function validateTaskInput(state: QueueState, input: TaskInput, agents: readonly string[]): Result<TaskInput & { prompt: string }> {
+  const texts: [string, string][] = [
+    ['The title', input.title],
+    ['The prompt', input.prompt ?? ''],
+    ...(input.writes ?? []).map((w): [string, string] => [`--writes ${JSON.stringify(w)}`, w]),
+    ...(input.reads ?? []).map((r): [string, string] => [`--reads ${JSON.stringify(r)}`, r]),
+  ];
+  for (const [field, text] of texts) {
+    const clean = refuseNul(field, text);
+    if (!clean.ok) return clean;
+  }
   const title = input.title.trim();
   if (!title) return refuse('bad-input', 'A task needs a title: muster task add "Fix the login redirect" --prompt "..."');
-  if (title.length > MAX_TITLE) return refuse('bad-input', `The title is ${title.length} characters long; keep it under ${MAX_TITLE} and put the detail in --prompt.`);
-  if (/[\0\n\r]/.test(title)) return refuse('bad-input', 'A title is one line of text: move line breaks into --prompt.');
+  if (title.length > MAX_TITLE)
+    return refuse('bad-input', `The title is ${title.length} characters long; keep it under ${MAX_TITLE} and put the detail in --prompt.`);
+  if (/[\n\r]/.test(title)) return refuse('bad-input', 'A title is one line of text: move line breaks into --prompt.');
+  const prompt = input.prompt ?? title;
+  const bytes = utf8Length(prompt);
+  if (bytes > MAX_PROMPT_BYTES) return refuse('bad-input', promptTooLarge(bytes));
   if (input.risk !== undefined && !RISKS.includes(input.risk)) {
     return refuse('bad-input', `Unknown risk "${String(input.risk)}": use low, medium or high.`);
   }
-  if (!agents.includes(input.agent)) {
-    return refuse('bad-input', `Unknown agent "${input.agent}". Configured agents: ${agents.join(', ')} (add more under "agents:" in .muster/config.yaml).`);
-  }
+  const agent = checkAgent(input.agent, agents);
+  if (!agent.ok) return agent;
   for (const dep of input.after ?? []) {
     if (!Number.isInteger(dep) || dep < 1) return refuse('bad-input', `--after takes task ids such as 3 or #3, not "${dep}".`);
   }
@@ -60,9 +75,22 @@ export function validateTaskInput(state: QueueState, input: TaskInput, agents: r
   const cycle = findCycle(edges);
   if (cycle) return refuse('bad-input', `--after would make a dependency cycle: ${cycle.map(formatId).join(' -> ')}. Remove one of these dependencies.`);
   for (const dep of input.after ?? []) {
-    if (!getTask(state, dep)) return refuse('bad-input', `--after ${formatId(dep)}: there is no task ${formatId(dep)}. "muster task list" shows the tasks there are.`);
+    if (!getTask(state, dep))
+      return refuse('bad-input', `--after ${formatId(dep)}: there is no task ${formatId(dep)}. "muster task list" shows the tasks there are.`);
   }
-  return ok({ ...input, title });
+  return ok({ ...input, title, prompt });
+}
+
+/** An agent preset that is configured, or why not and where to configure one. */
+export function checkAgent(agent: string, agents: readonly string[]): Result<string> {
+  if (agents.includes(agent)) return ok(agent);
+  return refuse('bad-input', `Unknown agent "${agent}". Configured agents: ${agents.join(', ')} (add more under "agents:" in .muster/config.yaml).`);
+}
+
+/** Why a prompt is refused for its size, and what to do instead. */
+export function promptTooLarge(bytes: number): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `The prompt is ${mb(bytes)} (${bytes} bytes); muster takes prompts up to ${mb(MAX_PROMPT_BYTES)}. Put the material in a file in the repository and have a short prompt point the agent at it.`;
 }
 
 /** Adds a validated task at the back of the queue. */
@@ -71,7 +99,7 @@ export function addTask<S extends QueueState>(state: S, input: TaskInput, now: s
   const task: Task = {
     id,
     title: input.title.trim(),
-    prompt: input.prompt ?? input.title.trim(),
+    prompt: promptRef(id, input.prompt ?? input.title.trim()),
     agent: input.agent,
     writes: dedupe(input.writes ?? []),
     reads: dedupe(input.reads ?? []),
@@ -87,6 +115,11 @@ export function addTask<S extends QueueState>(state: S, input: TaskInput, now: s
     sessions: [],
     feedback: [],
     handoffFrom: null,
+    summary: null,
+    conversations: [],
+    idleWithWork: false,
+    integration: input.integration ?? true,
+    setup: { done: [], complete: false },
     createdAt: now,
     updatedAt: now,
   };
@@ -158,9 +191,15 @@ export function moveTask<S extends QueueState>(state: S, id: TaskId, move: Queue
   const from = movable.indexOf(id);
   let to: number;
   switch (move.kind) {
-    case 'up': to = Math.max(0, from - 1); break;
-    case 'down': to = Math.min(movable.length - 1, from + 1); break;
-    case 'top': to = 0; break;
+    case 'up':
+      to = Math.max(0, from - 1);
+      break;
+    case 'down':
+      to = Math.min(movable.length - 1, from + 1);
+      break;
+    case 'top':
+      to = 0;
+      break;
     case 'to':
       if (!Number.isInteger(move.position) || move.position < 1 || move.position > movable.length) {
         return refuse('bad-input', `--to takes a position from 1 to ${movable.length}, not ${move.position}.`);
@@ -175,7 +214,7 @@ export function moveTask<S extends QueueState>(state: S, id: TaskId, move: Queue
 }
 
 function isQueued(task: Task | undefined): boolean {
-  return !!task && ['backlog', 'ready', 'running', 'review', 'stalled', 'failed'].includes(task.state);
+  return !!task && queued(task.state);
 }
 
 /** Tasks in queue order. */

@@ -37,6 +37,10 @@ function typeName(s: AnySchema): string {
       return Object.values(s.def.entries as Record<string, string>).join(' \\| ');
     case 'object':
       return 'object';
+    case 'union':
+      return (s.def.options as AnySchema[]).map((o) => typeName(unwrap(o).inner)).join(' \\| ');
+    case 'literal':
+      return (s.def.values as unknown[]).map((v) => JSON.stringify(v)).join(' \\| ');
     default:
       return type;
   }

@@ -20,19 +20,40 @@ const SINGLE_BYTE: Readonly<Record<string, KeyName>> = {
 };
 
 const CSI_LETTER: Readonly<Record<string, string>> = {
-  A: 'up', B: 'down', C: 'right', D: 'left', H: 'home', F: 'end',
+  A: 'up',
+  B: 'down',
+  C: 'right',
+  D: 'left',
+  H: 'home',
+  F: 'end',
 };
 const LETTER_OF: Readonly<Record<string, string>> = {
-  up: 'A', down: 'B', right: 'C', left: 'D', home: 'H', end: 'F',
+  up: 'A',
+  down: 'B',
+  right: 'C',
+  left: 'D',
+  home: 'H',
+  end: 'F',
 };
 // rxvt sends 7~/8~ and the Linux console 1~/4~ for home/end.
 const CSI_TILDE: Readonly<Record<string, string>> = {
-  '1': 'home', '7': 'home', '4': 'end', '8': 'end', '5': 'pageup', '6': 'pagedown',
+  '1': 'home',
+  '7': 'home',
+  '4': 'end',
+  '8': 'end',
+  '5': 'pageup',
+  '6': 'pagedown',
+  '3': 'delete',
 };
-const TILDE_OF: Readonly<Record<string, string>> = { pageup: '5', pagedown: '6' };
+const TILDE_OF: Readonly<Record<string, string>> = { pageup: '5', pagedown: '6', delete: '3' };
 
 const CODEPOINT_NAMES: Readonly<Record<number, string>> = {
-  13: 'enter', 9: 'tab', 27: 'esc', 127: 'backspace', 8: 'backspace', 32: 'space',
+  13: 'enter',
+  9: 'tab',
+  27: 'esc',
+  127: 'backspace',
+  8: 'backspace',
+  32: 'space',
 };
 
 const KITTY_U = /^\x1b\[(\d+)(?::\d*)*(?:;(\d*)(?::(\d+))?)?(?:;[\d:]*)?u$/;
@@ -79,7 +100,7 @@ function fromEscapeSequence(data: string): KeyName | null | undefined {
 /**
  * The canonical name of ONE raw stdin chunk in raw mode (attach mode reads stdin itself,
  * because Ink reduces escape sequences to flags). Null for pasted text, several keys in one
- * chunk, or a sequence that names no bindable key (F-keys, insert, delete).
+ * chunk, or a sequence that names no bindable key (F-keys, insert).
  */
 export function keyFromBytes(data: string): KeyName | null {
   const chars = [...data];

@@ -19,8 +19,7 @@ export interface HelpSection {
   readonly rows: readonly HelpRow[];
 }
 
-const whereOf = (binding: KeyBinding): string =>
-  binding.contexts.map((c) => CONTEXT_LABELS[c]).join(', ');
+const whereOf = (binding: KeyBinding): string => binding.contexts.map((c) => CONTEXT_LABELS[c]).join(', ');
 
 // Sections follow the table's order of first appearance, so help and docs read like the table.
 function grouped(bindings: readonly KeyBinding[]): Map<KeyGroup, KeyBinding[]> {

@@ -2,8 +2,8 @@
  * A canonical key name: what a binding's `keys` hold and what every parser here returns.
  *
  * - a single printable character stands for itself; shift is folded into it (`K`, `?`, `1`);
- * - a named key: `enter`, `esc`, `tab`, `space`, `backspace`, `up`, `down`, `left`, `right`,
- *   `pageup`, `pagedown`, `home`, `end`;
+ * - a named key: `enter`, `esc`, `tab`, `space`, `backspace`, `delete`, `up`, `down`, `left`,
+ *   `right`, `pageup`, `pagedown`, `home`, `end`;
  * - modifiers in the fixed order `ctrl+`, `meta+`, `shift+` (`ctrl+]`, `meta+x`, `shift+tab`,
  *   `ctrl+up`).
  *
@@ -13,9 +13,7 @@
 export type KeyName = string;
 
 /** Keys with a name rather than a character. */
-export type NamedKey =
-  | 'enter' | 'esc' | 'tab' | 'space' | 'backspace'
-  | 'up' | 'down' | 'left' | 'right' | 'pageup' | 'pagedown' | 'home' | 'end';
+export type NamedKey = 'enter' | 'esc' | 'tab' | 'space' | 'backspace' | 'delete' | 'up' | 'down' | 'left' | 'right' | 'pageup' | 'pagedown' | 'home' | 'end';
 
 /** A key taken apart: modifiers plus either a named key or one printable character. */
 export interface KeyParts {
@@ -29,48 +27,96 @@ export interface KeyParts {
 export type ParsedKey = { ok: true; key: KeyName } | { ok: false; message: string };
 
 const NAMED_KEYS: ReadonlySet<string> = new Set<NamedKey>([
-  'enter', 'esc', 'tab', 'space', 'backspace',
-  'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end',
+  'enter',
+  'esc',
+  'tab',
+  'space',
+  'backspace',
+  'delete',
+  'up',
+  'down',
+  'left',
+  'right',
+  'pageup',
+  'pagedown',
+  'home',
+  'end',
 ]);
 
 // Spellings seen in tmux, vim, emacs and other tools' configs, compared without case, `-`, `_`.
 const NAME_ALIASES: Readonly<Record<string, NamedKey>> = {
-  enter: 'enter', return: 'enter', ret: 'enter', cr: 'enter',
-  esc: 'esc', escape: 'esc',
+  enter: 'enter',
+  return: 'enter',
+  ret: 'enter',
+  cr: 'enter',
+  esc: 'esc',
+  escape: 'esc',
   tab: 'tab',
-  space: 'space', spc: 'space',
-  backspace: 'backspace', bs: 'backspace', bksp: 'backspace',
-  up: 'up', uparrow: 'up', arrowup: 'up',
-  down: 'down', downarrow: 'down', arrowdown: 'down',
-  left: 'left', leftarrow: 'left', arrowleft: 'left',
-  right: 'right', rightarrow: 'right', arrowright: 'right',
-  pageup: 'pageup', pgup: 'pageup', ppage: 'pageup',
-  pagedown: 'pagedown', pgdn: 'pagedown', pgdown: 'pagedown', npage: 'pagedown',
-  home: 'home', end: 'end',
+  space: 'space',
+  spc: 'space',
+  backspace: 'backspace',
+  bs: 'backspace',
+  bksp: 'backspace',
+  delete: 'delete',
+  del: 'delete',
+  dc: 'delete',
+  up: 'up',
+  uparrow: 'up',
+  arrowup: 'up',
+  down: 'down',
+  downarrow: 'down',
+  arrowdown: 'down',
+  left: 'left',
+  leftarrow: 'left',
+  arrowleft: 'left',
+  right: 'right',
+  rightarrow: 'right',
+  arrowright: 'right',
+  pageup: 'pageup',
+  pgup: 'pageup',
+  ppage: 'pageup',
+  pagedown: 'pagedown',
+  pgdn: 'pagedown',
+  pgdown: 'pagedown',
+  npage: 'pagedown',
+  home: 'home',
+  end: 'end',
 };
 
 type Modifier = 'ctrl' | 'meta' | 'shift';
 
 const MODIFIER_ALIASES: Readonly<Record<string, Modifier>> = {
-  ctrl: 'ctrl', control: 'ctrl', ctl: 'ctrl', c: 'ctrl',
-  meta: 'meta', alt: 'meta', option: 'meta', opt: 'meta', m: 'meta',
-  shift: 'shift', s: 'shift',
+  ctrl: 'ctrl',
+  control: 'ctrl',
+  ctl: 'ctrl',
+  c: 'ctrl',
+  meta: 'meta',
+  alt: 'meta',
+  option: 'meta',
+  opt: 'meta',
+  m: 'meta',
+  shift: 'shift',
+  s: 'shift',
 };
 
 // The keys whose modified forms terminals encode distinctly (CSI 1;<mod> sequences).
-const MODIFIABLE_NAMED: ReadonlySet<string> = new Set([
-  'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end',
-]);
+const MODIFIABLE_NAMED: ReadonlySet<string> = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'delete']);
 
 // ctrl+<char> that produce a C0 byte equal to a named key's: the terminal sends one byte for both.
 const CTRL_SAME_AS: Readonly<Record<string, NamedKey>> = {
-  i: 'tab', m: 'enter', j: 'enter', h: 'backspace', '[': 'esc', '?': 'backspace', '@': 'space',
+  i: 'tab',
+  m: 'enter',
+  j: 'enter',
+  h: 'backspace',
+  '[': 'esc',
+  '?': 'backspace',
+  '@': 'space',
 };
 const CTRL_SYMBOLS = '\\]^_';
 
 const ACCEPTED =
   'expected a single character (a, K, ?, 1), a key name (enter, esc, tab, space, backspace, ' +
-  'up, down, left, right, pageup, pagedown, home, end), either with ctrl+, meta+ or shift+ ' +
+  'delete, up, down, left, right, pageup, pagedown, home, end), either with ctrl+, meta+ or shift+ ' +
   '(ctrl+], C-], ^], meta+x, shift+tab)';
 
 const isLetter = (ch: string): boolean => ch.toLowerCase() !== ch.toUpperCase();
@@ -169,9 +215,6 @@ export function parseKeySpec(spec: string): ParsedKey {
   let base = rest;
   if ([...rest].length > 1) {
     const folded = rest.toLowerCase().replace(/[-_ ]/g, '');
-    if (folded === 'delete' || folded === 'del') {
-      return { ok: false, message: `"${spec}": Ink reports the Delete key as backspace, so it cannot be bound on its own; use backspace` };
-    }
     const named = NAME_ALIASES[folded];
     if (named === undefined) return { ok: false, message: `unknown key "${spec}": ${ACCEPTED}` };
     base = named;
@@ -181,7 +224,12 @@ export function parseKeySpec(spec: string): ParsedKey {
 }
 
 const GLYPHS: Readonly<Record<string, string>> = {
-  up: '↑', down: '↓', left: '←', right: '→', pageup: 'pgup', pagedown: 'pgdn',
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pageup: 'pgup',
+  pagedown: 'pgdn',
 };
 
 /** How a key is shown in hints, help and docs: arrows as glyphs, the rest as named. */

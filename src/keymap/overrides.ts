@@ -4,9 +4,7 @@ import { bytesForKey } from './bytes.js';
 import { findClashes } from './resolve.js';
 
 /** The key map after config overrides, or every problem found in them. */
-export type OverrideResult =
-  | { ok: true; bindings: readonly KeyBinding[] }
-  | { ok: false; problems: string[] };
+export type OverrideResult = { ok: true; bindings: readonly KeyBinding[] } | { ok: false; problems: string[] };
 
 const UNBOUND = 'none';
 
@@ -46,7 +44,13 @@ function parseKeyList(name: string, spec: string): { ok: true; keys: KeyName[] }
   if (spec.trim().toLowerCase() === UNBOUND) return { ok: true, keys: [] };
   const keys: KeyName[] = [];
   // Several keys are written space-separated ("up k"); a lone " " is the space bar.
-  const words = spec === ' ' ? [' '] : spec.trim().replace(/\s*([+-])\s*(?=\S)/g, '$1').split(/\s+/);
+  const words =
+    spec === ' '
+      ? [' ']
+      : spec
+          .trim()
+          .replace(/\s*([+-])\s*(?=\S)/g, '$1')
+          .split(/\s+/);
   for (const word of words) {
     const parsed = parseKeySpec(word);
     if (!parsed.ok) return { ok: false, problem: `keys.${name}: ${parsed.message}` };
@@ -58,31 +62,26 @@ function parseKeyList(name: string, spec: string): { ok: true; keys: KeyName[] }
 // Attach passes every other key to the agent, so the detach key must be one raw byte that
 // can be found inside any chunk and that agents rarely want: a ctrl key.
 function detachProblem(name: string, spec: string, keys: readonly KeyName[]): string | null {
-  const usable = keys.length > 0 && keys.every((k) => {
-    const bytes = bytesForKey(k);
-    return k.startsWith('ctrl+') && bytes !== null && bytes.length === 1;
-  });
+  const usable =
+    keys.length > 0 &&
+    keys.every((k) => {
+      const bytes = bytesForKey(k);
+      return k.startsWith('ctrl+') && bytes !== null && bytes.length === 1;
+    });
   if (usable) return null;
-  return `keys.${name}: expected a ctrl key that agents rarely use, such as ctrl+] or ctrl+\\ ` +
-    `(every other key goes to the attached agent); received "${spec}"`;
+  return (
+    `keys.${name}: expected a ctrl key that agents rarely use, such as ctrl+] or ctrl+\\ ` + `(every other key goes to the attached agent); received "${spec}"`
+  );
 }
 
 // A modal context hears no global key, so one left with no key at all can never be left.
-function trapProblems(
-  before: readonly KeyBinding[],
-  after: readonly KeyBinding[],
-  replaced: ReadonlyMap<CommandId, { name: string }>,
-): string[] {
-  const bound = (bindings: readonly KeyBinding[], context: KeyContext): boolean =>
-    bindings.some((b) => b.contexts.includes(context) && b.keys.length > 0);
+function trapProblems(before: readonly KeyBinding[], after: readonly KeyBinding[], replaced: ReadonlyMap<CommandId, { name: string }>): string[] {
+  const bound = (bindings: readonly KeyBinding[], context: KeyContext): boolean => bindings.some((b) => b.contexts.includes(context) && b.keys.length > 0);
   return [...MODAL_CONTEXTS]
     .filter((context) => bound(before, context) && !bound(after, context))
     .map((context) => {
-      const names = after
-        .filter((b) => b.contexts.includes(context) && replaced.has(b.id))
-        .map((b) => `keys.${replaced.get(b.id)?.name ?? b.id}`);
-      return `${names.join(', ')}: would leave the ${CONTEXT_LABELS[context]} with no key to answer ` +
-        'or leave it; keep one bound';
+      const names = after.filter((b) => b.contexts.includes(context) && replaced.has(b.id)).map((b) => `keys.${replaced.get(b.id)?.name ?? b.id}`);
+      return `${names.join(', ')}: would leave the ${CONTEXT_LABELS[context]} with no key to answer ` + 'or leave it; keep one bound';
     });
 }
 
@@ -93,10 +92,7 @@ function trapProblems(
  * that is not a ctrl key and a dialog left with no key are all reported at once, each naming
  * the config key path and what it expected.
  */
-export function applyOverrides(
-  bindings: readonly KeyBinding[],
-  overrides: Readonly<Record<string, string>>,
-): OverrideResult {
+export function applyOverrides(bindings: readonly KeyBinding[], overrides: Readonly<Record<string, string>>): OverrideResult {
   const problems: string[] = [];
   const replaced = new Map<CommandId, { name: string; keys: KeyName[] }>();
   for (const [name, spec] of Object.entries(overrides)) {
@@ -130,13 +126,11 @@ export function applyOverrides(
   for (const clash of findClashes(result)) {
     const [first, second] = clash.ids;
     const [mine, theirs] = replaced.has(second) && !replaced.has(first) ? [second, first] : [first, second];
-    const where = clash.contexts.includes('global')
-      ? 'every view'
-      : `the ${clash.contexts.map((c) => CONTEXT_LABELS[c]).join(', ')}`;
+    const where = clash.contexts.includes('global') ? 'every view' : `the ${clash.contexts.map((c) => CONTEXT_LABELS[c]).join(', ')}`;
     const other = result.find((b) => b.id === theirs);
     problems.push(
       `keys.${replaced.get(mine)?.name ?? mine}: ${clash.key} is also ${theirs} (${other?.description ?? ''}) ` +
-      `in ${where}; choose another key or rebind ${theirs} too`,
+        `in ${where}; choose another key or rebind ${theirs} too`,
     );
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, bindings: Object.freeze(result) };

@@ -54,8 +54,7 @@ export function hintsFor(bindings: readonly KeyBinding[], context: KeyContext): 
   return hints;
 }
 
-const shadows = (a: KeyBinding, b: KeyBinding): boolean =>
-  (a.shadows ?? []).includes(b.id) || (b.shadows ?? []).includes(a.id);
+const shadows = (a: KeyBinding, b: KeyBinding): boolean => (a.shadows ?? []).includes(b.id) || (b.shadows ?? []).includes(a.id);
 
 /**
  * Every pair of bindings that share a key somewhere both are heard, except a context binding

@@ -166,12 +166,28 @@ export class PaneRenderer {
     for (let r = 0; r < height; r++) {
       const y = first + r;
       this.rowOptions.cursorX = y === cursorLine ? cursorX : -1;
-      const text = renderRow(buf.getLine(y), width, this.rowOptions);
+      // getLine wraps around past the end of the buffer (it is a ring): a pane taller than the
+      // terminal would show its top rows again below it.
+      const text = renderRow(y < buf.length ? buf.getLine(y) : undefined, width, this.rowOptions);
       if (text === this.shown[r]) continue;
       this.shown[r] = text;
       out += `\x1b[${top + r + 1};${left + 1}H${text}`;
     }
     return out;
+  }
+
+  /**
+   * Where the source cursor is within the rectangle (0-based), as the last frame showed the
+   * screen; null when the program hid it or it lies outside the rectangle.
+   */
+  cursorInView(): { x: number; y: number } | null {
+    if (!this.cursorVisible()) return null;
+    const buf = this.source.buffer.active;
+    const first = Math.max(0, buf.baseY + this.source.rows - this.box.height - this.offset);
+    const y = buf.baseY + buf.cursorY - first;
+    // After writing the last column the cursor waits past the edge (pending wrap).
+    const x = Math.min(buf.cursorX, this.source.cols - 1);
+    return y >= 0 && y < this.box.height && x < this.box.width ? { x, y } : null;
   }
 
   /** Stops listening to the source. */

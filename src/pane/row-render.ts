@@ -38,13 +38,25 @@ const STRIKE = 128;
 const OVERLINE = 256;
 
 const ON_CODES: ReadonlyArray<readonly [number, string]> = [
-  [BOLD, '1'], [DIM, '2'], [ITALIC, '3'], [UNDERLINE, '4'], [BLINK, '5'],
-  [INVERSE, '7'], [INVISIBLE, '8'], [STRIKE, '9'], [OVERLINE, '53'],
+  [BOLD, '1'],
+  [DIM, '2'],
+  [ITALIC, '3'],
+  [UNDERLINE, '4'],
+  [BLINK, '5'],
+  [INVERSE, '7'],
+  [INVISIBLE, '8'],
+  [STRIKE, '9'],
+  [OVERLINE, '53'],
 ];
 // Bold and dim share their "off" code (22), so they are handled apart from these.
 const OFF_CODES: ReadonlyArray<readonly [number, string]> = [
-  [ITALIC, '23'], [UNDERLINE, '24'], [BLINK, '25'], [INVERSE, '27'],
-  [INVISIBLE, '28'], [STRIKE, '29'], [OVERLINE, '55'],
+  [ITALIC, '23'],
+  [UNDERLINE, '24'],
+  [BLINK, '25'],
+  [INVERSE, '27'],
+  [INVISIBLE, '28'],
+  [STRIKE, '29'],
+  [OVERLINE, '55'],
 ];
 
 /** The SGR state of the cell being emitted; `mode` is 0 default, 1 palette, 2 RGB. */
@@ -87,19 +99,31 @@ function transition(from: Sgr, to: Sgr): string {
 /** Reads a cell's attributes into `into`; colour is dropped when `color` is false. */
 function readSgr(cell: IBufferCell, color: boolean, into: Sgr): void {
   if (cell.isAttributeDefault()) {
-    into.flags = 0; into.fgMode = 0; into.fg = 0; into.bgMode = 0; into.bg = 0;
+    into.flags = 0;
+    into.fgMode = 0;
+    into.fg = 0;
+    into.bgMode = 0;
+    into.bg = 0;
     return;
   }
   if (!color) {
     into.flags = cell.isInverse() ? INVERSE : 0;
-    into.fgMode = 0; into.fg = 0; into.bgMode = 0; into.bg = 0;
+    into.fgMode = 0;
+    into.fg = 0;
+    into.bgMode = 0;
+    into.bg = 0;
     return;
   }
   into.flags =
-    (cell.isBold() ? BOLD : 0) | (cell.isDim() ? DIM : 0) | (cell.isItalic() ? ITALIC : 0) |
-    (cell.isUnderline() ? UNDERLINE : 0) | (cell.isBlink() ? BLINK : 0) |
-    (cell.isInverse() ? INVERSE : 0) | (cell.isInvisible() ? INVISIBLE : 0) |
-    (cell.isStrikethrough() ? STRIKE : 0) | (cell.isOverline() ? OVERLINE : 0);
+    (cell.isBold() ? BOLD : 0) |
+    (cell.isDim() ? DIM : 0) |
+    (cell.isItalic() ? ITALIC : 0) |
+    (cell.isUnderline() ? UNDERLINE : 0) |
+    (cell.isBlink() ? BLINK : 0) |
+    (cell.isInverse() ? INVERSE : 0) |
+    (cell.isInvisible() ? INVISIBLE : 0) |
+    (cell.isStrikethrough() ? STRIKE : 0) |
+    (cell.isOverline() ? OVERLINE : 0);
   into.fgMode = cell.isFgRGB() ? 2 : cell.isFgPalette() ? 1 : 0;
   into.fg = into.fgMode === 0 ? 0 : cell.getFgColor();
   into.bgMode = cell.isBgRGB() ? 2 : cell.isBgPalette() ? 1 : 0;
@@ -107,7 +131,11 @@ function readSgr(cell: IBufferCell, color: boolean, into: Sgr): void {
 }
 
 function copySgr(from: Sgr, to: Sgr): void {
-  to.flags = from.flags; to.fgMode = from.fgMode; to.fg = from.fg; to.bgMode = from.bgMode; to.bg = from.bg;
+  to.flags = from.flags;
+  to.fgMode = from.fgMode;
+  to.fg = from.fg;
+  to.bgMode = from.bgMode;
+  to.bg = from.bg;
 }
 
 function sameSgr(a: Sgr, b: Sgr): boolean {
@@ -127,7 +155,11 @@ const next: Sgr = { flags: 0, fgMode: 0, fg: 0, bgMode: 0, bg: 0 };
 export function renderRow(line: IBufferLine | undefined, cols: number, opts: RowRenderOptions): string {
   const { color } = opts;
   const cursorX = opts.cursorX ?? -1;
-  current.flags = 0; current.fgMode = 0; current.fg = 0; current.bgMode = 0; current.bg = 0;
+  current.flags = 0;
+  current.fgMode = 0;
+  current.fg = 0;
+  current.bgMode = 0;
+  current.bg = 0;
   let out = '';
   let used = 0; // output cells emitted
   if (line !== undefined) {

@@ -1,4 +1,5 @@
 import type { Rect } from './grid-layout.js';
+import { displayLine } from '../core/display-text.js';
 import { textWidth, truncateText } from './text-width.js';
 
 /** What a pane's title bar says: `#id title · agent · activity`. */
@@ -37,13 +38,16 @@ interface Segment {
 /** The parts that fit in `room` cells: the title is cut, then dropped, then the agent; the id stays. */
 function fit(info: TitleInfo, room: number): Segment[] {
   const id = { text: `#${info.id}`, sgr: '1' };
-  const activity = { text: info.activity, sgr: ACTIVITY_SGR[info.activity] ?? '' };
+  // "exited (code 1) · failed" is coloured as "exited".
+  const activity = { text: info.activity, sgr: ACTIVITY_SGR[info.activity] ?? ACTIVITY_SGR[info.activity.split(' ')[0] ?? ''] ?? '' };
   const agent = { text: info.agent, sgr: '36' };
   const sep = { text: SEP, sgr: '2' };
   const fixed = textWidth(id.text) + textWidth(agent.text) + textWidth(activity.text) + 3 * SEP.length;
   const titleRoom = room - fixed;
-  if (titleRoom >= 4 || (titleRoom > 0 && textWidth(info.title) <= titleRoom)) {
-    return [id, sep, { text: truncateText(info.title, titleRoom), sgr: '' }, sep, agent, sep, activity];
+  // The bar is written to the terminal as is: a title's control characters must not act.
+  const title = displayLine(info.title);
+  if (titleRoom >= 4 || (titleRoom > 0 && textWidth(title) <= titleRoom)) {
+    return [id, sep, { text: truncateText(title, titleRoom), sgr: '' }, sep, agent, sep, activity];
   }
   const noTitle = [id, sep, agent, sep, activity];
   if (noTitle.reduce((w, s) => w + textWidth(s.text), 0) <= room) return noTitle;

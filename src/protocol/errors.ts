@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 
-/** Exit codes of every command (spec §11). */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, conflict: 3 } as const;
+/**
+ * Exit codes of every command (spec §11), and of a supervisor a client started in the
+ * background that found another one already running (`alreadyRunning`, EX_TEMPFAIL): the
+ * client then just waits for that one's socket.
+ */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, conflict: 3, alreadyRunning: 75 } as const;
 
 export const ERROR_CODES = ['bad-input', 'not-found', 'invalid-state', 'conflict', 'config', 'failure'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

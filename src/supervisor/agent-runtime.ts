@@ -1,14 +1,23 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { judgeActivity } from '../core/activity.js';
-import type { Activity, TaskId } from '../core/task.js';
-import { TaskTerminal, type ProcessExit } from '../adapters/pty/task-terminal.js';
+import { getTask, updateTask } from '../core/task-queue.js';
+import { showsAgentActivity } from '../core/task-states.js';
+import { formatId, type Activity, type ActivityStatus, type TaskId } from '../core/task.js';
+import type { ProcStat } from '../adapters/proc/proc-table.js';
+import { RUN_MARKER_VAR } from '../adapters/proc/run-marker.js';
+import { replayScreen } from '../adapters/pty/emulator.js';
+import { EMULATED_HISTORY, TaskTerminal, type ProcessExit, type RunningProcess } from '../adapters/pty/task-terminal.js';
+import type { TerminalWorker } from '../adapters/worker/terminal-worker.js';
+import { readLogTail } from '../adapters/pty/terminal-log.js';
 import { agentPresets } from '../config/schema.js';
-import type { Supervisor } from './supervisor.js';
+import type { ProcessWarden } from './process-warden.js';
+import type { StateCell } from './state-cell.js';
+import { TerminalSizes } from './terminal-sizes.js';
 
-/** Default size of an agent terminal before any client shows it. */
-export const DEFAULT_COLS = 120;
-export const DEFAULT_ROWS = 32;
+/** How much of an old log a restored terminal replays, and how many of its lines it keeps. */
+const SEED_BYTES = 512 * 1024;
+const SEED_LINES = EMULATED_HISTORY;
 
 interface Live {
   session: number;
@@ -28,19 +37,68 @@ export class AgentRuntime {
   private readonly reported = new Map<TaskId, { status: Activity; at: number }>();
   private readonly lastInput = new Map<TaskId, number>();
   private activityTimer: NodeJS.Timeout | null = null;
+  private readonly exitListeners = new Map<TaskId, Set<(exit: ProcessExit) => void>>();
+  /** Which view decides each terminal's size, and where new terminals start. */
+  readonly sizes = new TerminalSizes();
 
-  constructor(private readonly sup: Supervisor) {}
+  constructor(
+    private readonly cell: StateCell,
+    private readonly warden: ProcessWarden,
+    /** Where the agents' PTYs and terminal logs live: a process of their own that outlives this supervisor. */
+    readonly worker: TerminalWorker,
+  ) {}
 
   terminal(id: TaskId): TaskTerminal {
     let t = this.terminals.get(id);
     if (!t) {
-      const dir = join(this.sup.ctx.paths.tasksDir, String(id));
+      const dir = join(this.cell.ctx.paths.tasksDir, String(id));
       mkdirSync(dir, { recursive: true });
-      const cfg = this.sup.config.terminal;
-      t = new TaskTerminal({ cols: DEFAULT_COLS, rows: DEFAULT_ROWS, scrollback: cfg.scrollback, logFile: join(dir, 'terminal.log'), logMaxBytes: cfg.log_max_bytes, logKeep: cfg.log_keep });
+      const cfg = this.cell.config.terminal;
+      const { cols, rows } = this.sizes.startSize({ cols: cfg.cols, rows: cfg.rows });
+      let made: TaskTerminal | null = null;
+      const host = this.worker.host(
+        id,
+        { file: join(dir, 'terminal.log'), maxBytes: cfg.log_max_bytes, keep: cfg.log_keep },
+        { cols, rows },
+        (data) => made?.received(data),
+        (tail) => made?.seed(tail),
+      );
+      made = new TaskTerminal({ cols, rows, scrollback: cfg.scrollback, host });
+      t = made;
       this.terminals.set(id, t);
     }
+    // What runs in it from now on (setup commands, then the agent) belongs to the task's
+    // newest session: launch asks for the terminal once the session is recorded.
+    const session = getTask(this.cell.state, id)?.sessions.length ?? 0;
+    t.runEnv = { [RUN_MARKER_VAR]: this.warden.marker(id, session) };
+    t.onRun = (proc) => this.warden.runStarted(id, proc.pid, proc.pty);
     return t;
+  }
+
+  /**
+   * A task's terminal for a view. One made now for an agent that ran before this supervisor
+   * started (stalled or failed, its session over) gets the last screen its log leaves, so what
+   * explains the failure is still there to read.
+   */
+  async viewedTerminal(id: TaskId): Promise<TaskTerminal> {
+    const existing = this.terminals.get(id);
+    if (existing) return existing;
+    const t = this.terminal(id);
+    const log = join(this.cell.ctx.paths.tasksDir, String(id), 'terminal.log');
+    if (this.isRunning(id) || !existsSync(log)) return t;
+    const cfg = this.cell.config.terminal;
+    const screen = await replayScreen(readLogTail(log, cfg.log_keep, SEED_BYTES), t.cols, t.rows, Math.min(cfg.scrollback, SEED_LINES));
+    // Only onto a terminal nothing wrote to meanwhile (a retry may have started in it).
+    if (t.lastOutputAt === 0 && !this.isRunning(id) && !t.seeded) {
+      t.seeded = true;
+      t.emulator.write(screen);
+    }
+    return t;
+  }
+
+  /** What runs in the terminals now (each leads its own session in the terminal worker). */
+  *leaders(): Iterable<number> {
+    for (const t of this.terminals.values()) if (t.pid) yield t.pid;
   }
 
   existingTerminal(id: TaskId): TaskTerminal | undefined {
@@ -48,18 +106,68 @@ export class AgentRuntime {
   }
 
   /** Starts the agent process; `onExit` fires once, unless muster stopped it itself. */
-  spawn(id: TaskId, session: number, argv: string[], cwd: string, env: NodeJS.ProcessEnv, onExit: (exit: ProcessExit, stoppedByUs: boolean) => void): number {
+  async spawn(
+    id: TaskId,
+    session: number,
+    argv: string[],
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+    onExit: (exit: ProcessExit, stoppedByUs: boolean) => void,
+  ): Promise<number> {
     const term = this.terminal(id);
-    const proc = term.run(argv, { cwd, env });
-    const live: Live = { session, pid: proc.pid, stoppedByUs: false };
+    // Counted as running from now: a stop while the worker starts it is muster's, not the agent's verdict.
+    const live: Live = { session, pid: 0, stoppedByUs: false };
     this.live.set(id, live);
     this.reported.delete(id);
+    let proc: RunningProcess;
+    try {
+      proc = await term.run(argv, { cwd, env, outlives: true });
+    } catch (e) {
+      if (this.live.get(id) === live) this.live.delete(id);
+      throw e;
+    }
+    this.watch(id, live, proc, onExit);
+    // Stopped while the worker started it (a cancel, or the supervisor stopping): there was no
+    // pid to signal then, and the worker would keep it running unsupervised.
+    if (live.stoppedByUs || this.cell.isStopping) await this.stop(id);
+    return proc.pid;
+  }
+
+  /**
+   * Takes over an agent a previous supervisor started, still running in the terminal worker:
+   * its terminal shows the worker's tail of its output, then what it prints from now.
+   */
+  reattach(id: TaskId, session: number, proc: RunningProcess, onExit: (exit: ProcessExit, stoppedByUs: boolean) => void): void {
+    const term = this.terminal(id);
+    term.adopt(proc);
+    const live: Live = { session, pid: proc.pid, stoppedByUs: false };
+    this.live.set(id, live);
+    if (this.warden.enabled) this.warden.runStarted(id, proc.pid, proc.pty);
+    this.watch(id, live, proc, onExit);
+  }
+
+  private watch(id: TaskId, live: Live, proc: RunningProcess, onExit: (exit: ProcessExit, stoppedByUs: boolean) => void): void {
+    live.pid = proc.pid;
+    const session = live.session;
     void proc.exited.then((exit) => {
       if (this.live.get(id) === live) this.live.delete(id);
       onExit(exit, live.stoppedByUs);
+      for (const l of this.exitListeners.get(id) ?? []) l(exit);
+      // What the agent started with setsid or nohup does not outlive its run.
+      if (this.warden.enabled) void this.warden.stopSession(id, session, proc.pid);
     });
     this.ensureActivityTimer();
-    return proc.pid;
+  }
+
+  /** Calls `listener` when the agent of `id` exits (each session); returns the unsubscribe. */
+  onAgentExit(id: TaskId, listener: (exit: ProcessExit) => void): () => void {
+    const set = this.exitListeners.get(id) ?? new Set();
+    set.add(listener);
+    this.exitListeners.set(id, set);
+    return () => {
+      set.delete(listener);
+      if (!set.size) this.exitListeners.delete(id);
+    };
   }
 
   isRunning(id: TaskId): boolean {
@@ -70,15 +178,31 @@ export class AgentRuntime {
     return this.live.get(id)?.session ?? null;
   }
 
-  /** Stops a task's agent (SIGTERM, then SIGKILL after the configured grace). */
-  async stop(id: TaskId): Promise<void> {
+  /**
+   * Stops a task's agent and everything its runs left: every process group of its sessions,
+   * what carries its run marker, the orphans adopted from its worktree (SIGTERM, then SIGKILL
+   * after the configured grace). Resolves with the processes still alive after that (none,
+   * unless one cannot be killed).
+   */
+  async stop(id: TaskId): Promise<ProcStat[]> {
     const live = this.live.get(id);
     if (live) live.stoppedByUs = true;
-    await this.terminals.get(id)?.stop(this.sup.config.terminal.stop_grace_seconds * 1000);
+    const term = this.terminals.get(id);
+    const grace = this.cell.config.terminal.stop_grace_seconds * 1000;
+    const task = getTask(this.cell.state, id);
+    if (!this.warden.enabled || !task) {
+      await term?.stop(grace);
+      return [];
+    }
+    const survivors = await this.warden.stopTask(task, term?.pid ? [term.pid] : []);
+    await term?.whenExited(grace + 5000);
+    return survivors;
   }
 
+  /** Stops every agent, then whatever of this repository's runs is left (the supervisor stops). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.live.keys()].map((id) => this.stop(id)));
+    if (this.warden.enabled) await this.warden.stopEverything(this.cell.state.tasks, this.cell.integrationPath);
   }
 
   write(id: TaskId, data: string): boolean {
@@ -99,12 +223,15 @@ export class AgentRuntime {
 
   /** Re-judges every running agent's activity and records the ones that changed. */
   refreshActivity(): void {
-    const presets = agentPresets(this.sup.config);
+    const presets = agentPresets(this.cell.config);
     const now = Date.now();
     const changes: { id: TaskId; status: Activity; source: 'reported' | 'heuristic' | 'none' }[] = [];
-    for (const task of this.sup.state.tasks) {
+    for (const task of this.cell.state.tasks) {
       const term = this.terminals.get(task.id);
-      if (!term || !['running', 'review'].includes(task.state)) continue;
+      if (!term || !showsAgentActivity(task.state)) continue;
+      // Worktree and setup commands come first: no agent yet is not an agent that exited.
+      const session = task.sessions.at(-1);
+      if (!this.live.has(task.id) && session && session.pid === null && session.endedAt === null) continue;
       const tail = term.emulator
         .screenLines()
         .filter((l) => l.trim())
@@ -121,11 +248,26 @@ export class AgentRuntime {
       });
       if (judged.status !== task.activity.status || judged.source !== task.activity.source) changes.push({ id: task.id, ...judged });
     }
-    if (changes.length) this.sup.recordActivity(changes);
+    if (changes.length) this.recordActivity(changes);
+  }
+
+  private recordActivity(changes: { id: TaskId; status: Activity; source: ActivityStatus['source'] }[]): void {
+    const cell = this.cell;
+    let next = cell.state;
+    const now = cell.now();
+    for (const c of changes) {
+      next = updateTask(next, c.id, { activity: { status: c.status, since: now, source: c.source } }, now);
+      const task = getTask(next, c.id);
+      if (c.status === 'waiting-input' && task)
+        cell.notify({ kind: 'waiting-input', task: c.id, message: `${formatId(c.id)} ${task.title} is waiting for input` });
+    }
+    // Derived, judged again every second (and on restart): told to clients, not journalled.
+    cell.applyDerived(next);
   }
 
   dispose(): void {
     if (this.activityTimer) clearInterval(this.activityTimer);
+    this.worker.detach();
     for (const t of this.terminals.values()) t.dispose();
     this.terminals.clear();
   }

@@ -1,14 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { isScannedForConflicts } from '../core/task-states.js';
 import { join } from 'node:path';
 import { classifyConflicts, diffConflicts, overlapPairs, type Conflict, type MergeCheck, type PortHolding, type TaskChanges } from '../core/conflicts.js';
 import type { FileChange } from '../core/conflict-overlap.js';
+import type { ScanFailure } from '../core/conflicts.js';
 import type { Task, TaskId } from '../core/task.js';
-import { readHeadCommit, runGit } from '../adapters/git/git.js';
+import { GitError, readHeadCommit, runGit } from '../adapters/git/git.js';
 import { locateRepo, type RepoPaths } from '../paths/repo.js';
 import { changedSince, changesBetween, mergeTree, scanSnapshot, ScanScratch } from '../adapters/git/scan.js';
 import { descendsFrom, listenersOn } from '../adapters/proc/listeners.js';
 import { watchTree } from '../adapters/watch/tree-watch.js';
-import type { Supervisor } from './supervisor.js';
+import type { StateCell } from './state-cell.js';
 
 interface TaskScan {
   head: string;
@@ -18,9 +20,10 @@ interface TaskScan {
 }
 
 /** Tasks whose work is somewhere to look at: a worktree that exists. */
-const SCANNED: readonly Task['state'][] = ['running', 'review', 'stalled', 'failed', 'ready'];
 const DEBOUNCE_MS = 400;
 const PERIOD_MS = 5000;
+/** Git processes of one scan at a time (snapshots, then merge-trees). */
+const SCAN_CONCURRENCY = 4;
 
 /**
  * Finds conflicts while agents work: each task's worktree snapshotted (scratch objects, a
@@ -46,14 +49,14 @@ export class ConflictScanner {
   /** Snapshots and merge-trees since the scratch objects were last counted. */
   private scratchWrites = 0;
 
-  constructor(private readonly sup: Supervisor) {
-    const paths = sup.ctx.paths;
+  constructor(private readonly cell: StateCell) {
+    const paths = cell.ctx.paths;
     this.scratch = new ScanScratch(join(paths.stateDir, 'scan'), join(paths.repo.commonDir, 'objects'));
   }
 
   async start(): Promise<void> {
     await this.scratch.reset();
-    mkdirSync(join(this.sup.ctx.paths.stateDir, 'scan', 'index'), { recursive: true });
+    mkdirSync(join(this.cell.ctx.paths.stateDir, 'scan', 'index'), { recursive: true });
     this.periodic = setInterval(() => this.request(), PERIOD_MS);
     this.periodic.unref();
     this.request();
@@ -99,9 +102,9 @@ export class ConflictScanner {
 
   private async scanOnce(): Promise<void> {
     const started = Date.now();
-    const sup = this.sup;
+    const sup = this.cell;
     const repo = sup.ctx.paths.repo.mainRoot;
-    const tasks = sup.state.tasks.filter((t) => SCANNED.includes(t.state) && t.worktree && t.base && existsSync(t.worktree));
+    const tasks = sup.state.tasks.filter((t) => isScannedForConflicts(t.state) && t.worktree && t.base && existsSync(t.worktree));
     this.syncWatchers(tasks);
     if (!tasks.length && !this.conflicts.length) {
       this.lastScanMs = Date.now() - started;
@@ -109,19 +112,34 @@ export class ConflictScanner {
     }
     const tip = await sup.targetTip();
     const inputs: TaskChanges[] = [];
-    for (const t of tasks) {
-      const s = await this.scanTask(t).catch(() => null);
-      if (s) inputs.push({ task: t.id, risk: t.risk, writes: t.writes, reads: t.reads, base: s.base, changes: s.changes });
+    const scanFailures: ScanFailure[] = [];
+    const scanned = await inTurns(tasks, SCAN_CONCURRENCY, async (t) => {
+      try {
+        return { t, s: await this.scanTask(t), error: null };
+      } catch (e) {
+        return { t, s: null, error: e };
+      }
+    });
+    for (const { t, s, error } of scanned) {
+      if (s) {
+        inputs.push({ task: t.id, risk: t.risk, writes: t.writes, reads: t.reads, base: s.base, changes: s.changes });
+      } else {
+        // Its last result would be stale, and nothing shows it as conflict-free: the scan says it failed, and tries again next time.
+        this.scans.delete(t.id);
+        scanFailures.push({ task: t.id, error: whatFailed(error) });
+      }
     }
     for (const id of [...this.scans.keys()]) if (!tasks.some((t) => t.id === id)) this.scans.delete(id);
 
     const merges: MergeCheck[] = [];
-    for (const pair of overlapPairs(inputs)) {
-      const a = this.scans.get(pair.a)!.snapshot;
-      const b = this.scans.get(pair.b)!.snapshot;
-      const r = await this.mergeCheck(repo, a, b);
+    const pairs = overlapPairs(inputs);
+    const pairChecks = await inTurns(pairs, SCAN_CONCURRENCY, (pair) =>
+      this.mergeCheck(repo, this.scans.get(pair.a)!.snapshot, this.scans.get(pair.b)!.snapshot),
+    );
+    pairs.forEach((pair, i) => {
+      const r = pairChecks[i];
       if (r) merges.push({ a: pair.a, b: pair.b, ...r });
-    }
+    });
     const targetChangesSince = new Map<TaskId, string[]>();
     if (tip) {
       for (const input of inputs) {
@@ -133,7 +151,16 @@ export class ConflictScanner {
       }
     }
     const ports = await this.portHoldings(tasks);
-    const next = classifyConflicts({ target: sup.ctx.target, tasks: inputs, locks: sup.state.locks, now: sup.now(), targetChangesSince, merges, ports });
+    const next = classifyConflicts({
+      target: sup.ctx.target,
+      tasks: inputs,
+      locks: sup.state.locks,
+      now: sup.now(),
+      targetChangesSince,
+      merges,
+      ports,
+      scanFailures,
+    });
     const { added, removed } = diffConflicts(this.conflicts, next);
     this.conflicts = next;
     this.lastScanMs = Date.now() - started;
@@ -144,21 +171,31 @@ export class ConflictScanner {
     await this.collectScratch();
   }
 
-  /** A task's snapshot and changes, recomputed only when its files or HEAD changed. */
-  private async scanTask(t: Task): Promise<TaskScan | null> {
+  /** A task's snapshot and changes, recomputed only when its files or HEAD changed (or its last scan failed); throws what failed. */
+  private async scanTask(t: Task): Promise<TaskScan> {
     const wt = t.worktree!;
     const prev = this.scans.get(t.id);
     const where = this.gitDirs.get(wt) ?? locateRepo(wt);
     this.gitDirs.set(wt, where);
     const head = (await readHeadCommit(where.gitDir, where.commonDir)) ?? (await runGit(wt, ['rev-parse', 'HEAD'])).stdout.trim();
     if (prev && !this.dirty.has(t.id) && prev.head === head && prev.base === t.base) return prev;
-    this.dirty.delete(t.id);
     const gitDir = where.gitDir;
-    const index = join(this.sup.ctx.paths.stateDir, 'scan', 'index', `task-${t.id}`);
-    const snap = await scanSnapshot(wt, gitDir, this.scratch, index);
-    this.scratchWrites++;
-    if (prev && prev.snapshot === snap.commit && prev.base === t.base) return prev;
-    const changes = await changesBetween(this.sup.ctx.paths.repo.mainRoot, t.base!, snap.commit, this.scratch);
+    const index = join(this.cell.ctx.paths.stateDir, 'scan', 'index', `task-${t.id}`);
+    // Changes made while it runs mark the task again, and are not lost with this mark.
+    this.dirty.delete(t.id);
+    let snap: { head: string; commit: string };
+    let changes: FileChange[] | null = null;
+    try {
+      snap = await scanSnapshot(wt, gitDir, this.scratch, index, head);
+      this.scratchWrites++;
+      if (!(prev && prev.snapshot === snap.commit && prev.base === t.base))
+        changes = await changesBetween(this.cell.ctx.paths.repo.mainRoot, t.base!, snap.commit, this.scratch);
+    } catch (e) {
+      // Still changed: the next scan tries again rather than reusing what it had.
+      this.dirty.add(t.id);
+      throw e;
+    }
+    if (!changes) return prev!;
     // The same array object for an unchanged task lets the core reuse its matching work.
     const scan: TaskScan = { head: snap.head, snapshot: snap.commit, base: t.base!, changes };
     this.scans.set(t.id, scan);
@@ -225,7 +262,7 @@ export class ConflictScanner {
     if (this.scratchWrites < 50) return;
     this.scratchWrites = 0;
     if (this.merges.size < 2000 && this.scans.size < 200) {
-      const count = (await runGit(this.sup.ctx.paths.repo.mainRoot, ['count-objects'], { env: this.scratch.env() })).stdout;
+      const count = (await runGit(this.cell.ctx.paths.repo.mainRoot, ['count-objects'], { env: this.scratch.env() })).stdout;
       const loose = Number(/^(\d+) objects/.exec(count)?.[1] ?? 0);
       if (loose < 20_000) return;
     }
@@ -233,4 +270,35 @@ export class ConflictScanner {
     this.merges.clear();
     await this.scratch.reset();
   }
+}
+
+/**
+ * `fn` over `items`, at most `limit` at a time, results in the order of `items`. Each git
+ * process of a scan waits on the disk part of its time; run one after another, 32 worktrees'
+ * snapshots and their merge-trees left the second core idle.
+ */
+async function inTurns<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** What git said (its first line), or the error's message: for the scan-failed finding. */
+function whatFailed(e: unknown): string {
+  if (e instanceof GitError) {
+    const said =
+      e.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /^(fatal|error):/.test(l)) ?? e.stderr.trim().split('\n')[0];
+    if (said) return `git ${e.args[0]}: ${said.replace(/^(fatal|error): /, '')}`;
+  }
+  return (e as Error).message.split('\n')[0] ?? String(e);
 }

@@ -1,10 +1,20 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { appendEntry, blockerEntries, blockerKey, DEFAULT_CONTEXT_DOC, entriesByAuthor, formatEntry, parseContextDoc, resolveSection } from '../core/context-doc.js';
+import { basename, dirname } from 'node:path';
+import {
+  appendEntry,
+  blockerEntries,
+  blockerKey,
+  DEFAULT_CONTEXT_DOC,
+  entriesByAuthor,
+  formatEntry,
+  parseContextDoc,
+  resolveSection,
+} from '../core/context-doc.js';
 import { writeFileAtomicSync } from '../adapters/store/atomic-write.js';
+import { removeStaleTemps } from '../adapters/store/stale-temps.js';
 import { watchFile } from '../adapters/watch/file-watch.js';
 import { MusterError } from '../protocol/errors.js';
-import type { Supervisor } from './supervisor.js';
+import type { StateCell } from './state-cell.js';
 
 export interface BlockerView {
   key: string;
@@ -24,14 +34,16 @@ export class ContextService {
   private watcher: { close: () => Promise<void> } | null = null;
   private knownBlockers = new Set<string>();
 
-  constructor(private readonly sup: Supervisor) {}
+  constructor(private readonly cell: StateCell) {}
 
   get file(): string {
-    return this.sup.contextFile;
+    return this.cell.contextFile;
   }
 
   async start(): Promise<void> {
     mkdirSync(dirname(this.file), { recursive: true });
+    // Temp files of a supervisor killed mid-write (`.shared-context.md.<pid>.<random>.tmp`).
+    removeStaleTemps(dirname(this.file), `.${basename(this.file)}.`, '.tmp');
     if (!existsSync(this.file)) writeFileAtomicSync(this.file, DEFAULT_CONTEXT_DOC);
     for (const b of this.blockers()) this.knownBlockers.add(b.key);
     this.watcher = watchFile(this.file, () => this.changed());
@@ -53,14 +65,17 @@ export class ContextService {
   add(sectionName: string, text: string, author: string): Promise<{ section: string; entry: string }> {
     const run = this.queue.then(async () => {
       const doc = this.read();
-      const section = resolveSection(sectionName, parseContextDoc(doc).sections.map((s) => s.heading));
+      const section = resolveSection(
+        sectionName,
+        parseContextDoc(doc).sections.map((s) => s.heading),
+      );
       if (!section.ok) throw new MusterError('bad-input', `--section ${JSON.stringify(sectionName)}: ${section.error.message}`);
       const now = new Date();
       const hhmm = `${String(now.getHours()).padStart(2, '0')}:${String(now.getMinutes()).padStart(2, '0')}`;
       const entry = formatEntry(author, hhmm, text);
       if (!entry.ok) throw new MusterError('bad-input', entry.error.message);
       writeFileAtomicSync(this.file, appendEntry(doc, section.value, entry.value));
-      this.sup.audit([{ actor: author === 'operator' ? 'operator' : `task ${author}`, kind: 'context-added', details: { section: section.value, text } }]);
+      this.cell.audit([{ actor: author === 'operator' ? 'operator' : `task ${author}`, kind: 'context-added', details: { section: section.value, text } }]);
       this.changed();
       return { section: section.value, entry: entry.value };
     });
@@ -69,7 +84,7 @@ export class ContextService {
   }
 
   blockers(): BlockerView[] {
-    const acked = new Set(this.sup.state.acknowledgedBlockers);
+    const acked = new Set(this.cell.state.acknowledgedBlockers);
     return blockerEntries(this.read()).map((e) => {
       const key = blockerKey(e);
       return { key, author: e.author, time: e.time, text: e.text, acknowledged: acked.has(key) };
@@ -85,8 +100,10 @@ export class ContextService {
     const chosen = keys === 'all' ? all.map((b) => b.key) : keys;
     const unknown = chosen.filter((k) => !all.some((b) => b.key === k));
     if (unknown.length) throw new MusterError('bad-input', `No such blocker: ${unknown.join(', ')}. "muster context show --section blockers" lists them.`);
-    const next = [...new Set([...this.sup.state.acknowledgedBlockers, ...chosen])].filter((k) => all.some((b) => b.key === k));
-    await this.sup.apply({ ...this.sup.state, acknowledgedBlockers: next }, [{ actor: 'operator', kind: 'blockers-acknowledged', details: { count: chosen.length } }]);
+    const next = [...new Set([...this.cell.state.acknowledgedBlockers, ...chosen])].filter((k) => all.some((b) => b.key === k));
+    await this.cell.apply({ ...this.cell.state, acknowledgedBlockers: next }, [
+      { actor: 'operator', kind: 'blockers-acknowledged', details: { count: chosen.length } },
+    ]);
     this.changed();
     return this.unread();
   }
@@ -101,8 +118,8 @@ export class ContextService {
     for (const b of blockers) {
       if (this.knownBlockers.has(b.key)) continue;
       this.knownBlockers.add(b.key);
-      if (!b.acknowledged) this.sup.notify({ kind: 'blocker', message: `New blocker${b.author ? ` from ${b.author}` : ''}: ${b.text}` });
+      if (!b.acknowledged) this.cell.notify({ kind: 'blocker', message: `New blocker${b.author ? ` from ${b.author}` : ''}: ${b.text}` });
     }
-    this.sup.server?.broadcast('context', { unread: blockers.filter((b) => !b.acknowledged).length });
+    this.cell.server?.broadcast('context', { unread: blockers.filter((b) => !b.acknowledged).length });
   }
 }

@@ -1,28 +1,59 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGuardHooks } from '../adapters/git/commit-guard.js';
 import { musterBin } from '../paths/package-root.js';
-import { checkedOutBranch } from '../adapters/git/git.js';
+import { checkedOutBranch, holdSpawnHelper } from '../adapters/git/git.js';
 import { Store, StoreRefusedError } from '../adapters/store/store.js';
+import { removeStalePromptTemps, removeStaleTemps } from '../adapters/store/stale-temps.js';
+import { FileWriteError } from '../adapters/store/write-error.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { musterPaths, type MusterPaths } from '../paths/muster-paths.js';
+import { EXIT } from '../protocol/errors.js';
+import { musterPaths, UnsafeSocketDirError, type MusterPaths } from '../paths/muster-paths.js';
 import { locateRepo } from '../paths/repo.js';
 import { handleRequest } from './handlers/index.js';
-import { AlreadyRunningError, acquireInstanceLock } from './instance-lock.js';
+import { AlreadyRunningError, InstanceLockError, acquireInstanceLock } from './instance-lock.js';
 import { SocketServer } from './server.js';
-import { Supervisor } from './supervisor.js';
+import { AgentRuntime } from './agent-runtime.js';
+import { AgentSessions } from './agent-sessions.js';
+import { ConflictScanner } from './conflict-scanner.js';
+import { ContextService } from './context-service.js';
+import { Dispatcher } from './dispatcher.js';
+import { LockManager } from './lock-manager.js';
+import { MergeManager } from './merge-manager.js';
+import { ProcessWarden } from './process-warden.js';
+import type { Services } from './services.js';
+import { StateCell, type SupervisorContext } from './state-cell.js';
 import { writeMusterShim } from './muster-shim.js';
 import { reconcile } from './reconcile.js';
-import { watchFile } from '../adapters/watch/file-watch.js';
+import { reattachAgents, survivingAgents } from './reattach.js';
+import { TerminalWorker } from '../adapters/worker/terminal-worker.js';
+import type { HostedTerminal } from '../adapters/worker/messages.js';
+import { watchPath } from '../adapters/watch/file-watch.js';
 
 /**
- * Exit code of a supervisor that a client started in the background and that found another
- * one already running: the client then just waits for that one's socket.
+ * The one composition root: every service is made here, each given the state cell and the
+ * services it uses, and the cell's two callbacks are pointed at the dispatcher and the scanner.
  */
-export const EXIT_ALREADY_RUNNING = 75;
+export function wireServices(ctx: SupervisorContext): Services {
+  const cell = new StateCell(ctx);
+  const warden = new ProcessWarden(cell);
+  const paths = ctx.paths;
+  const worker = new TerminalWorker({ socketPath: paths.workerSocketPath, logFile: paths.workerLog, bin: musterBin(), cwd: paths.repo.mainRoot });
+  const runtime = new AgentRuntime(cell, warden, worker);
+  const sessions = new AgentSessions(cell, runtime);
+  const locks = new LockManager(cell);
+  const context = new ContextService(cell);
+  const merges = new MergeManager(cell, runtime, locks);
+  const scanner = new ConflictScanner(cell);
+  const dispatcher = new Dispatcher({ cell, runtime, sessions, context, locks, scanner });
+  cell.onDispatch = () => dispatcher.scheduleDispatch();
+  cell.onScan = () => scanner.request();
+  return { cell, warden, runtime, sessions, locks, context, merges, scanner, dispatcher };
+}
 
 export interface DaemonHandle {
-  supervisor: Supervisor;
+  services: Services;
   paths: MusterPaths;
   /** Resolves when the supervisor has shut down. */
   closed: Promise<void>;
@@ -42,66 +73,115 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     instance.release();
     throw e;
   }
+  // Every git command from here on is forked by a small helper, not by the supervisor.
+  const releaseSpawnHelper = holdSpawnHelper();
+  // Temporary indexes of snapshots a killed supervisor (of any repository) left in /tmp.
+  removeStaleTemps(tmpdir(), 'muster-index-', '', { legacyOlderThanMs: 60 * 60 * 1000 });
+  // Prompt files written halfway when a supervisor was killed (the store never named them).
+  removeStalePromptTemps(paths.tasksDir);
   const target = config.merge.target ?? (await checkedOutBranch(paths.repo.commonDir)) ?? 'main';
   const shimDir = writeMusterShim(paths.stateDir);
   writeGuardHooks(join(paths.stateDir, 'hooks'), process.execPath, musterBin());
-  const supervisor = new Supervisor({ paths, config, configError: null, store, pid: process.pid, startedAt: instance.holder.startedAt ?? new Date().toISOString(), target, shimDir });
-  const server = new SocketServer(paths.socketPath, (req, conn) => handleRequest(supervisor, req, conn));
-  supervisor.server = server;
-  await reconcile(supervisor);
+  const services = wireServices({
+    paths,
+    config,
+    configError: null,
+    store,
+    pid: process.pid,
+    startedAt: instance.holder.startedAt ?? new Date().toISOString(),
+    target,
+    shimDir,
+  });
+  const { cell, warden, locks, context, merges, scanner, dispatcher } = services;
+  const server = new SocketServer(paths.socketPath, (req, conn) => handleRequest(services, req, conn));
+  cell.server = server;
+  warden.start();
   try {
+    services.runtime.worker.onPid = (pid) => warden.useWorker(pid, () => services.runtime.leaders());
+    let hosted: HostedTerminal[] = [];
+    try {
+      hosted = await services.runtime.worker.start();
+    } catch (e) {
+      // No worker to take agents over from: they are gone, as reconcile finds; one starts with the next agent.
+      cell.faults.report(`no terminal worker to reattach to: ${(e as Error).message}`);
+    }
+    const surviving = survivingAgents(cell.state, hosted, services.runtime.worker);
+    await reconcile(cell, warden, new Set(surviving.map((a) => a.task)));
+    reattachAgents(services.runtime, services.sessions, surviving);
     await server.listen();
   } catch (e) {
+    await store.close().catch(() => undefined);
+    releaseSpawnHelper();
     instance.release();
     throw e;
   }
   const closed = new Promise<void>((resolve) => {
-    supervisor.onStop = () => {
+    dispatcher.onStop = () => {
       void (async () => {
         await configWatch.close();
-        await supervisor.shutdown();
-        await store.flush();
+        await dispatcher.shutdown();
+        warden.stop();
+        await store
+          .close()
+          .catch((e: unknown) => cell.faults.report(`the store did not close cleanly: ${(e as Error).message}; the journal holds every change`));
         await server.close();
+        releaseSpawnHelper();
         instance.release();
         resolve();
       })();
     };
   });
-  await store.commit([{ time: new Date().toISOString(), actor: 'supervisor', kind: 'supervisor-started', details: { pid: process.pid } }]);
-  const configWatch = watchFile(paths.configFile, () => supervisor.reloadConfig(() => loadConfig(paths.configFile, paths.repo.mainRoot)), 200);
-  supervisor.locks.start();
-  await supervisor.context.start();
-  await supervisor.merges.recover();
-  await supervisor.scanner.start();
-  supervisor.scheduleDispatch();
-  return { supervisor, paths, closed };
+  cell.audit([{ actor: 'supervisor', kind: 'supervisor-started', details: { pid: process.pid } }]);
+  // The file may not exist yet: `muster init` after the supervisor started must still count.
+  const configWatch = watchPath(paths.configFile, () => dispatcher.reloadConfig(() => loadConfig(paths.configFile, paths.repo.mainRoot)), 200);
+  locks.start();
+  await context.start();
+  await merges.recover();
+  await scanner.start();
+  dispatcher.scheduleDispatch();
+  return { services, paths, closed };
+}
+
+/** Writes to the log that cannot be made (a full disk) must not end the supervisor. */
+function keepLoggingSafe(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 }
 
 /** `muster daemon`: runs in the foreground until stopped; returns the exit code. */
 export async function runDaemon(cwd: string): Promise<number> {
   const spawned = process.env.MUSTER_SPAWNED === '1';
+  keepLoggingSafe();
   let handle: DaemonHandle;
   try {
     handle = await startDaemon(cwd);
   } catch (e) {
     if (e instanceof AlreadyRunningError) {
       process.stderr.write(`muster: ${e.message}\n`);
-      return spawned ? EXIT_ALREADY_RUNNING : 1;
+      return spawned ? EXIT.alreadyRunning : EXIT.failure;
     }
     if (e instanceof ConfigError) {
       process.stderr.write(`muster: the configuration has errors; nothing was started.\n${e.message}\n`);
-      return 2;
+      return EXIT.badInput;
     }
-    if (e instanceof StoreRefusedError) {
+    if (e instanceof StoreRefusedError || e instanceof UnsafeSocketDirError || e instanceof InstanceLockError || e instanceof FileWriteError) {
       process.stderr.write(`muster: ${e.message}\n`);
-      return 1;
+      return EXIT.failure;
     }
     throw e;
   }
-  const { supervisor, paths } = handle;
+  const { services, paths } = handle;
+  process.on('unhandledRejection', (reason) => services.cell.faults.unhandled(reason));
   process.stderr.write(`muster: supervisor ${process.pid} serving ${paths.repo.mainRoot} on ${paths.socketPath}\n`);
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => supervisor.stop());
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      // Why the agents stopped must be readable afterwards.
+      process.stderr.write(`muster: supervisor ${process.pid} got ${sig}; stopping its agents\n`);
+      services.dispatcher.stop();
+    });
+  }
   await handle.closed;
   process.stderr.write(`muster: supervisor ${process.pid} stopped\n`);
-  return 0;
+  return EXIT.ok;
 }
+
+export { runDoctor } from './doctor.js';

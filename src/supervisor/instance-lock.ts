@@ -1,5 +1,7 @@
-import { linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { isSameProcessAlive, processStartTime } from '../adapters/proc/process-info.js';
+import { writeFailure } from '../adapters/store/write-error.js';
 
 export interface LockHolder {
   pid: number;
@@ -11,6 +13,17 @@ export class AlreadyRunningError extends Error {
   constructor(readonly holder: LockHolder) {
     super(`A muster supervisor is already running for this repository (pid ${holder.pid}). "muster stop" stops it.`);
     this.name = 'AlreadyRunningError';
+  }
+}
+
+/** The lock could not be written (a full disk): nothing was started and nothing is left behind. */
+export class InstanceLockError extends Error {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`Could not take the supervisor lock ${file}: ${writeFailure(file, cause)}. Free space (or fix the disk) and try again.`);
+    this.name = 'InstanceLockError';
   }
 }
 
@@ -34,13 +47,22 @@ function readHolder(file: string): LockHolder | null {
  */
 export function acquireInstanceLock(file: string): { holder: LockHolder; release: () => void } {
   const me: LockHolder = { pid: process.pid, startTime: processStartTime(process.pid), startedAt: new Date().toISOString() };
+  removeStaleTemps(file);
   for (let attempt = 0; attempt < 50; attempt++) {
     // Written aside and linked into place, so the lock file never exists without its content.
     const tmp = `${file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    writeSync(fd, JSON.stringify(me));
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(me));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new InstanceLockError(file, e);
+    }
     try {
       linkSync(tmp, file);
       unlinkSync(tmp);
@@ -59,6 +81,31 @@ export function acquireInstanceLock(file: string): { holder: LockHolder; release
     breakStaleLock(file, holder);
   }
   throw new Error(`Could not take the supervisor lock ${file}: it kept changing hands.`);
+}
+
+/** Temp files of starters that were killed before they could link theirs (`daemon.lock.<pid>.tmp`). */
+function removeStaleTemps(file: string): void {
+  const prefix = `${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length, -'.tmp'.length)) : NaN;
+    if (!Number.isInteger(pid) || pid <= 0 || isPidAlive(pid)) continue;
+    rmSync(join(dirname(file), name), { force: true });
+  }
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function breakStaleLock(file: string, seen: LockHolder | null): void {

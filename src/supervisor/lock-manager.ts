@@ -9,6 +9,7 @@ import {
   expireWaiters,
   grantWaiters,
   lockState,
+  ownerLabel,
   release,
   releaseOwner,
   sameOwner,
@@ -17,43 +18,24 @@ import {
   writeLockedByOthers,
   type Lock,
   type LockConflict,
-  type LockMode,
   type LockOwner,
   type LockRequest,
 } from '../core/lock-table.js';
 import { getTask } from '../core/task-queue.js';
+import { isFinal } from '../core/task-states.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
 import { runGit } from '../adapters/git/git.js';
 import { isSameProcessAlive, processStartTime } from '../adapters/proc/process-info.js';
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
-import type { LockView } from '../protocol/shapes.js';
+import type { LockAcquireResult, LockConflictView, LockView } from '../protocol/shapes.js';
 import type { Connection } from './server.js';
-import type { AuditInput, Supervisor } from './supervisor.js';
-
-export type AcquireReply =
-  | { granted: true; locks: LockView[] }
-  | { granted: false; conflicts: ConflictView[] };
-
-export interface ConflictView {
-  resource: string;
-  mode: LockMode;
-  holder: { task: number } | { pid: number };
-  heldResource: string;
-  heldMode: LockMode;
-  stale: boolean;
-  detail: string;
-}
+import type { AuditInput, StateCell } from './state-cell.js';
 
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
 function ownerJson(o: LockOwner): { task: number } | { pid: number } {
   return o.kind === 'task' ? { task: o.task } : { pid: o.pid };
-}
-
-export function ownerName(o: LockOwner): string {
-  if (o.kind === 'task') return formatId(o.task);
-  return o.pid === 0 ? `the operator (${o.startTime ?? 'import'})` : `operator pid ${o.pid}`;
 }
 
 function auditOwner(o: LockOwner): Record<string, unknown> {
@@ -66,11 +48,11 @@ function auditOwner(o: LockOwner): Record<string, unknown> {
  * stale takeover, and locks of operators whose process is gone.
  */
 export class LockManager {
-  private readonly pending = new Map<number, { resolve: (r: AcquireReply) => void; timer: NodeJS.Timeout; owner: LockOwner }>();
+  private readonly pending = new Map<number, { resolve: (r: LockAcquireResult) => void; timer: NodeJS.Timeout; owner: LockOwner }>();
   private readonly announcedStale = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly sup: Supervisor) {}
+  constructor(private readonly cell: StateCell) {}
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), 1000);
@@ -86,10 +68,10 @@ export class LockManager {
   /** Who a lock command acts for: --task, the caller's worktree task, or the operator's process. */
   ownerFor(caller: Caller | undefined, task?: number): LockOwner {
     if (task !== undefined) {
-      if (!getTask(this.sup.state, task)) throw new MusterError('not-found', `No task ${formatId(task)}. "muster task list" shows the tasks there are.`);
+      if (!getTask(this.cell.state, task)) throw new MusterError('not-found', `No task ${formatId(task)}. "muster task list" shows the tasks there are.`);
       return { kind: 'task', task };
     }
-    const own = this.sup.taskOfCaller(caller);
+    const own = this.cell.taskOfCaller(caller);
     if (own) return { kind: 'task', task: own };
     const pid = caller?.ownerPid ?? caller?.ppid ?? process.pid;
     return { kind: 'operator', pid, startTime: processStartTime(pid) };
@@ -101,7 +83,7 @@ export class LockManager {
    */
   normalize(caller: Caller | undefined, raws: readonly string[]): string[] {
     if (!raws.length) throw new MusterError('bad-input', 'Name at least one path or glob, e.g. muster lock acquire "src/auth/**".');
-    const root = caller?.worktreeRoot ?? this.sup.ctx.paths.repo.mainRoot;
+    const root = caller?.worktreeRoot ?? this.cell.ctx.paths.repo.mainRoot;
     const cwd = caller?.cwd ?? root;
     return raws.map((raw) => {
       if (raw.includes('\0')) throw new MusterError('bad-input', `"${raw.replace(/\0/g, '\\0')}": a path cannot contain a NUL byte.`);
@@ -134,52 +116,94 @@ export class LockManager {
     return [...task.writes.map((resource) => ({ resource, mode: 'write' as const })), ...task.reads.map((resource) => ({ resource, mode: 'read' as const }))];
   }
 
-  view(lock: Lock, now = this.sup.now()): LockView {
-    return { resource: lock.resource, mode: lock.mode, owner: ownerJson(lock.owner), state: lockState(lock, now), acquiredAt: lock.acquiredAt, expiresAt: lock.expiresAt, declared: lock.declared };
+  view(lock: Lock, now = this.cell.now()): LockView {
+    return {
+      resource: lock.resource,
+      mode: lock.mode,
+      owner: ownerJson(lock.owner),
+      state: lockState(lock, now),
+      acquiredAt: lock.acquiredAt,
+      expiresAt: lock.expiresAt,
+      declared: lock.declared,
+    };
   }
 
   views(): LockView[] {
-    const now = this.sup.now();
-    return this.sup.state.locks.locks.map((l) => this.view(l, now));
+    const now = this.cell.now();
+    return this.cell.state.locks.locks.map((l) => this.view(l, now));
   }
 
-  conflictView(c: LockConflict): ConflictView {
-    return { resource: c.resource, mode: c.mode, holder: ownerJson(c.holder), heldResource: c.heldResource, heldMode: c.heldMode, stale: c.stale, detail: describeConflict(c).replace(/operator pid 0\b/, ownerName(c.holder)) };
+  conflictView(c: LockConflict): LockConflictView {
+    return {
+      resource: c.resource,
+      mode: c.mode,
+      holder: ownerJson(c.holder),
+      heldResource: c.heldResource,
+      heldMode: c.heldMode,
+      stale: c.stale,
+      detail: describeConflict(c),
+    };
   }
 
-  async acquire(owner: LockOwner, requests: LockRequest[], opts: { ttlMs: number | null; waitMs: number; steal: boolean; actor: string }, conn?: Connection): Promise<AcquireReply> {
+  async acquire(
+    owner: LockOwner,
+    requests: LockRequest[],
+    opts: { ttlMs: number | null; waitMs: number; steal: boolean; actor: string },
+    conn?: Connection,
+  ): Promise<LockAcquireResult> {
     await this.sweepGoneOperators();
     await this.announceStale();
-    const now = this.sup.now();
+    const now = this.cell.now();
     if (opts.steal) {
-      let table = this.sup.state.locks;
+      let table = this.cell.state.locks;
       const events: AuditInput[] = [];
       const locks: Lock[] = [];
       for (const r of requests) {
         const s = steal(table, r.resource, owner, now);
         table = s.table;
         locks.push(s.lock);
-        for (const l of s.stolen) events.push({ actor: opts.actor, kind: 'lock-stolen', details: { resource: l.resource, mode: l.mode, from: auditOwner(l.owner), by: auditOwner(owner) } });
+        for (const l of s.stolen)
+          events.push({
+            actor: opts.actor,
+            kind: 'lock-stolen',
+            details: { resource: l.resource, mode: l.mode, from: auditOwner(l.owner), by: auditOwner(owner) },
+          });
       }
-      await this.sup.apply({ ...this.sup.state, locks: table }, events);
+      await this.cell.apply({ ...this.cell.state, locks: table }, events);
       return { granted: true, locks: locks.map((l) => this.view(l)) };
     }
     const takeable = await this.takeableStale();
-    const r = tryAcquire(this.sup.state.locks, owner, requests, now, { ttlMs: opts.ttlMs, canTakeOver: (l) => takeable.has(l) });
+    const r = tryAcquire(this.cell.state.locks, owner, requests, now, { ttlMs: opts.ttlMs, canTakeOver: (l) => takeable.has(l) });
     if (r.ok) {
-      await this.sup.apply({ ...this.sup.state, locks: r.table }, [
-        ...r.tookOver.map((l) => ({ actor: opts.actor, kind: 'lock-taken-over', details: { resource: l.resource, from: auditOwner(l.owner), to: auditOwner(owner), why: 'stale, and its holder has no change touching it' } })),
+      await this.cell.apply({ ...this.cell.state, locks: r.table }, [
+        ...r.tookOver.map((l) => ({
+          actor: opts.actor,
+          kind: 'lock-taken-over',
+          details: { resource: l.resource, from: auditOwner(l.owner), to: auditOwner(owner), why: 'stale, and its holder has no change touching it' },
+        })),
         { actor: opts.actor, kind: 'lock-granted', details: { owner: auditOwner(owner), locks: requests, ttlMs: opts.ttlMs } },
       ]);
       return { granted: true, locks: r.granted.map((l) => this.view(l)) };
     }
     if (opts.waitMs <= 0) {
-      await this.sup.apply(this.sup.state, [{ actor: opts.actor, kind: 'lock-denied', details: { owner: auditOwner(owner), locks: requests, held: r.conflicts.map((c) => ({ resource: c.heldResource, mode: c.heldMode, holder: auditOwner(c.holder), stale: c.stale })) } }]);
+      await this.cell.apply(this.cell.state, [
+        {
+          actor: opts.actor,
+          kind: 'lock-denied',
+          details: {
+            owner: auditOwner(owner),
+            locks: requests,
+            held: r.conflicts.map((c) => ({ resource: c.heldResource, mode: c.heldMode, holder: auditOwner(c.holder), stale: c.stale })),
+          },
+        },
+      ]);
       return { granted: false, conflicts: r.conflicts.map((c) => this.conflictView(c)) };
     }
-    const q = enqueue(this.sup.state.locks, owner, requests, now, opts.waitMs, opts.ttlMs);
-    await this.sup.apply({ ...this.sup.state, locks: q.table }, [{ actor: opts.actor, kind: 'lock-wait-queued', details: { owner: auditOwner(owner), locks: requests, waitMs: opts.waitMs, waiter: q.waiterId } }]);
-    return new Promise<AcquireReply>((resolvePromise) => {
+    const q = enqueue(this.cell.state.locks, owner, requests, now, opts.waitMs, opts.ttlMs);
+    await this.cell.apply({ ...this.cell.state, locks: q.table }, [
+      { actor: opts.actor, kind: 'lock-wait-queued', details: { owner: auditOwner(owner), locks: requests, waitMs: opts.waitMs, waiter: q.waiterId } },
+    ]);
+    return new Promise<LockAcquireResult>((resolvePromise) => {
       const timer = setTimeout(() => void this.expire(q.waiterId, owner, requests), opts.waitMs + 20);
       this.pending.set(q.waiterId, { resolve: resolvePromise, timer, owner });
       conn?.onClosed(() => void this.abandon(q.waiterId));
@@ -191,9 +215,16 @@ export class LockManager {
     const p = this.pending.get(waiterId);
     if (!p) return;
     this.pending.delete(waiterId);
-    const conflicts = conflictsFor({ ...this.sup.state.locks, waiters: this.sup.state.locks.waiters.filter((w) => w.id < waiterId) }, owner, requests, this.sup.now());
-    const c = cancelWaiter(this.sup.state.locks, waiterId);
-    await this.sup.apply({ ...this.sup.state, locks: c.table }, [{ actor: 'supervisor', kind: 'lock-wait-expired', details: { owner: auditOwner(owner), locks: requests, waiter: waiterId } }]);
+    const conflicts = conflictsFor(
+      { ...this.cell.state.locks, waiters: this.cell.state.locks.waiters.filter((w) => w.id < waiterId) },
+      owner,
+      requests,
+      this.cell.now(),
+    );
+    const c = cancelWaiter(this.cell.state.locks, waiterId);
+    await this.cell.apply({ ...this.cell.state, locks: c.table }, [
+      { actor: 'supervisor', kind: 'lock-wait-expired', details: { owner: auditOwner(owner), locks: requests, waiter: waiterId } },
+    ]);
     p.resolve({ granted: false, conflicts: conflicts.map((x) => this.conflictView(x)) });
     await this.pump();
   }
@@ -203,19 +234,26 @@ export class LockManager {
     if (!p) return;
     clearTimeout(p.timer);
     this.pending.delete(waiterId);
-    const c = cancelWaiter(this.sup.state.locks, waiterId);
-    await this.sup.apply({ ...this.sup.state, locks: c.table }, [{ actor: 'supervisor', kind: 'lock-wait-abandoned', details: { waiter: waiterId } }]);
+    const c = cancelWaiter(this.cell.state.locks, waiterId);
+    await this.cell.apply({ ...this.cell.state, locks: c.table }, [{ actor: 'supervisor', kind: 'lock-wait-abandoned', details: { waiter: waiterId } }]);
     await this.pump();
   }
 
   /** Grants queued requests that can now be granted, first come first served. */
   async pump(): Promise<void> {
-    if (!this.sup.state.locks.waiters.length) return;
+    if (!this.cell.state.locks.waiters.length) return;
     const takeable = await this.takeableStale();
-    const now = this.sup.now();
-    const g = grantWaiters(this.sup.state.locks, now, (l) => takeable.has(l));
+    const now = this.cell.now();
+    const g = grantWaiters(this.cell.state.locks, now, (l) => takeable.has(l));
     if (!g.granted.length) return;
-    await this.sup.apply({ ...this.sup.state, locks: g.table }, g.granted.map((w) => ({ actor: 'supervisor', kind: 'lock-granted', details: { owner: auditOwner(w.owner), locks: w.locks.map((l) => ({ resource: l.resource, mode: l.mode })), waiter: w.waiterId } })));
+    await this.cell.apply(
+      { ...this.cell.state, locks: g.table },
+      g.granted.map((w) => ({
+        actor: 'supervisor',
+        kind: 'lock-granted',
+        details: { owner: auditOwner(w.owner), locks: w.locks.map((l) => ({ resource: l.resource, mode: l.mode })), waiter: w.waiterId },
+      })),
+    );
     for (const w of g.granted) {
       const p = this.pending.get(w.waiterId);
       if (!p) continue;
@@ -226,20 +264,39 @@ export class LockManager {
   }
 
   async release(owner: LockOwner, resources: string[] | 'all', actor: string): Promise<{ released: LockView[]; notHeld: string[] }> {
-    const r = release(this.sup.state.locks, owner, resources);
+    const r = release(this.cell.state.locks, owner, resources);
     if (r.released.length) {
-      await this.sup.apply({ ...this.sup.state, locks: r.table }, [{ actor, kind: 'lock-released', details: { owner: auditOwner(owner), locks: r.released.map((l) => ({ resource: l.resource, mode: l.mode })) } }]);
+      await this.cell.apply({ ...this.cell.state, locks: r.table }, [
+        { actor, kind: 'lock-released', details: { owner: auditOwner(owner), locks: r.released.map((l) => ({ resource: l.resource, mode: l.mode })) } },
+      ]);
       await this.pump();
     }
     return { released: r.released.map((l) => this.view(l)), notHeld: r.notHeld };
   }
 
   /** Everything an owner holds or waits for goes; used when a task is merged or cancelled. */
+  /** A task was merged or cancelled: its locks go, and so do an import's once all its tasks have. */
+  async taskEnded(id: TaskId): Promise<void> {
+    await this.releaseAll({ kind: 'task', task: id }, 'task ended');
+    for (const imp of this.cell.state.imports) {
+      if (!imp.tasks.includes(id)) continue;
+      const open = imp.tasks.some((t) => !isFinal(getTask(this.cell.state, t)?.state ?? 'cancelled'));
+      if (!open) await this.releaseAll({ kind: 'operator', pid: 0, startTime: imp.ownerTag }, `every task of ${imp.file} has landed or gone`);
+    }
+    this.cell.scheduleDispatch();
+  }
+
   async releaseAll(owner: LockOwner, why: string): Promise<void> {
-    const r = releaseOwner(this.sup.state.locks, owner);
+    const r = releaseOwner(this.cell.state.locks, owner);
     if (!r.released.length && !r.cancelled.length) return;
     for (const w of r.cancelled) this.abandonPending(w.id);
-    await this.sup.apply({ ...this.sup.state, locks: r.table }, [{ actor: 'supervisor', kind: 'lock-released', details: { owner: auditOwner(owner), why, locks: r.released.map((l) => ({ resource: l.resource, mode: l.mode })) } }]);
+    await this.cell.apply({ ...this.cell.state, locks: r.table }, [
+      {
+        actor: 'supervisor',
+        kind: 'lock-released',
+        details: { owner: auditOwner(owner), why, locks: r.released.map((l) => ({ resource: l.resource, mode: l.mode })) },
+      },
+    ]);
     await this.pump();
   }
 
@@ -251,25 +308,25 @@ export class LockManager {
     p.resolve({ granted: false, conflicts: [] });
   }
 
-  check(owner: LockOwner, requests: LockRequest[]): ConflictView[] {
-    return conflictsFor(this.sup.state.locks, owner, requests, this.sup.now()).map((c) => this.conflictView(c));
+  check(owner: LockOwner, requests: LockRequest[]): LockConflictView[] {
+    return conflictsFor(this.cell.state.locks, owner, requests, this.cell.now()).map((c) => this.conflictView(c));
   }
 
   /** Concrete file paths the owner may not commit: write-locked by someone else. */
   guard(owner: LockOwner, paths: string[]): { path: string; resource: string; holder: { task: number } | { pid: number }; detail: string }[] {
-    return writeLockedByOthers(this.sup.state.locks, owner, paths).map(({ path, lock }) => ({
+    return writeLockedByOthers(this.cell.state.locks, owner, paths).map(({ path, lock }) => ({
       path,
       resource: lock.resource,
       holder: ownerJson(lock.owner),
-      detail: `${path} is write-locked by ${ownerName(lock.owner)} (${lock.resource})`,
+      detail: `${path} is write-locked by ${ownerLabel(lock.owner)} (${lock.resource})`,
     }));
   }
 
   /** Stale locks whose holder has no change touching them: those may pass to another owner. */
   private async takeableStale(): Promise<Set<Lock>> {
-    const now = this.sup.now();
+    const now = this.cell.now();
     const out = new Set<Lock>();
-    for (const lock of this.sup.state.locks.locks) {
+    for (const lock of this.cell.state.locks.locks) {
       if (lockState(lock, now) !== 'stale') continue;
       if (lock.owner.kind === 'operator') {
         out.add(lock);
@@ -283,9 +340,9 @@ export class LockManager {
 
   /** Paths a task's branch and worktree change relative to its base; null when unknown. */
   async changedPathsOf(id: TaskId): Promise<string[] | null> {
-    const task = getTask(this.sup.state, id);
+    const task = getTask(this.cell.state, id);
     if (!task?.base) return task && !task.sessions.length ? [] : null;
-    const repo = this.sup.ctx.paths.repo.mainRoot;
+    const repo = this.cell.ctx.paths.repo.mainRoot;
     if (task.worktree && existsSync(task.worktree)) {
       const diff = await runGit(task.worktree, ['diff', '--name-only', '--no-renames', task.base]);
       const untracked = await runGit(task.worktree, ['ls-files', '--others', '--exclude-standard']);
@@ -301,28 +358,32 @@ export class LockManager {
   async tick(): Promise<void> {
     if (await this.announceStale()) await this.pump();
     await this.sweepGoneOperators();
-    const ex = expireWaiters(this.sup.state.locks, this.sup.now());
+    const ex = expireWaiters(this.cell.state.locks, this.cell.now());
     for (const w of ex.expired) await this.expire(w.id, w.owner, w.requests);
   }
 
   /** One audit line per lock when it turns stale, before anyone may take it over. */
   private async announceStale(): Promise<boolean> {
-    const now = this.sup.now();
+    const now = this.cell.now();
     const events: AuditInput[] = [];
-    for (const l of this.sup.state.locks.locks) {
+    for (const l of this.cell.state.locks.locks) {
       const key = `${l.resource}|${JSON.stringify(l.owner)}|${l.acquiredAt}`;
       if (lockState(l, now) === 'stale' && !this.announcedStale.has(key)) {
         this.announcedStale.add(key);
-        events.push({ actor: 'supervisor', kind: 'lock-expired', details: { resource: l.resource, mode: l.mode, owner: auditOwner(l.owner), expiresAt: l.expiresAt } });
+        events.push({
+          actor: 'supervisor',
+          kind: 'lock-expired',
+          details: { resource: l.resource, mode: l.mode, owner: auditOwner(l.owner), expiresAt: l.expiresAt },
+        });
       }
     }
-    if (events.length) await this.sup.apply(this.sup.state, events);
+    if (events.length) await this.cell.apply(this.cell.state, events);
     return events.length > 0;
   }
 
   private async sweepGoneOperators(): Promise<void> {
     const gone = new Map<string, LockOwner>();
-    for (const l of this.sup.state.locks.locks) {
+    for (const l of this.cell.state.locks.locks) {
       const o = l.owner;
       if (o.kind === 'operator' && o.pid !== 0 && !isSameProcessAlive(o.pid, o.startTime)) gone.set(`${o.pid}|${o.startTime}`, o);
     }
@@ -330,6 +391,6 @@ export class LockManager {
   }
 
   ownsAny(owner: LockOwner): boolean {
-    return this.sup.state.locks.locks.some((l) => sameOwner(l.owner, owner));
+    return this.cell.state.locks.locks.some((l) => sameOwner(l.owner, owner));
   }
 }

@@ -1,22 +1,27 @@
 import { PaneRenderer } from '../pane/pane-renderer.js';
+import { readScreenModes, sameScreenModes, type ScreenModes } from '../pane/terminal-modes.js';
 import type { TaskTerminal } from '../adapters/pty/task-terminal.js';
+import type { RowFrameView, ScreenFrameView } from '../protocol/shapes.js';
 
-/** One frame of a pane: the rows that changed (0-based within the pane), and the cursor. */
-export interface RowFrame {
-  task: number;
-  width: number;
-  height: number;
-  rows: [number, string][];
-  full: boolean;
+/** How a stream draws. */
+export interface RowStreamOptions {
+  color: boolean;
+  /** Draw the agent's cursor into the rows as inverse video (the selected pane). */
+  cursor: boolean;
 }
 
 const MIN_FRAME_MS = 33;
+/** After a keystroke, frames go out as soon as the echo is parsed, for this long. */
+const ECHO_MS = 150;
 const ADDRESS = /\x1b\[(\d+);\d+H/g;
 
 /**
  * Sends a client the changed rows of one agent's screen, rendered here where the emulator
  * already is, at most ~30 frames a second however fast the agent writes. The client pays
- * for drawing rows, never for parsing the agent's output.
+ * for drawing rows, never for parsing the agent's output. With `screen`, each frame also says
+ * where the real cursor goes and which input modes the agent wants (a full-screen attach): no
+ * byte of the agent's output ever reaches the operator's terminal, so nothing it turns on can
+ * leak out of the view.
  */
 export class RowStream {
   private readonly renderer: PaneRenderer;
@@ -24,15 +29,19 @@ export class RowStream {
   private lastFrameAt = 0;
   private full = true;
   private readonly unsubscribe: () => void;
+  private sentCursor: string | undefined;
+  private sentModes: ScreenModes | null = null;
+  private echoUntil = 0;
 
   constructor(
     private readonly task: number,
     private readonly term: TaskTerminal,
     private size: { width: number; height: number },
-    opts: { color: boolean; cursor: boolean },
-    private readonly send: (frame: RowFrame) => void,
+    opts: RowStreamOptions,
+    private readonly send: (frame: RowFrameView | ScreenFrameView) => void,
+    private readonly screen = false,
   ) {
-    this.renderer = new PaneRenderer(term.emulator.term, { top: 0, left: 0, ...size }, { color: opts.color, showCursor: opts.cursor });
+    this.renderer = new PaneRenderer(term.emulator.term, { top: 0, left: 0, ...size }, { color: opts.color, showCursor: opts.cursor && !screen });
     // Frames follow what the emulator has parsed, not what has arrived: xterm parses in chunks
     // after the bytes come in, and a frame taken in between would be the last one.
     const emu = term.emulator.term;
@@ -44,19 +53,36 @@ export class RowStream {
   }
 
   /** New size or options from the client: the next frame is a full one. */
-  update(size: { width: number; height: number }, opts: { color: boolean; cursor: boolean }): void {
+  update(size: { width: number; height: number }, opts: RowStreamOptions): void {
     this.size = size;
     this.renderer.setRect({ top: 0, left: 0, ...size });
     this.renderer.setColor(opts.color);
-    this.renderer.setShowCursor(opts.cursor);
+    this.renderer.setShowCursor(opts.cursor && !this.screen);
     this.renderer.invalidate();
     this.full = true;
     this.schedule();
   }
 
+  /**
+   * The operator just typed into this agent: what it echoes is drawn at once, not on the next
+   * frame tick (typing feels direct; the frame rate cap is for output nobody is waiting on).
+   */
+  expectEcho(): void {
+    this.echoUntil = Date.now() + ECHO_MS;
+  }
+
   private schedule(): void {
+    const now = Date.now();
+    if (now < this.echoUntil) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush();
+      }, 0);
+      return;
+    }
     if (this.timer) return;
-    const wait = Math.max(0, MIN_FRAME_MS - (Date.now() - this.lastFrameAt));
+    const wait = Math.max(0, MIN_FRAME_MS - (now - this.lastFrameAt));
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flush();
@@ -66,21 +92,32 @@ export class RowStream {
   private flush(): void {
     this.lastFrameAt = Date.now();
     const out = this.renderer.frame();
-    // A screen the agent is still painting (synchronized output) is held back a few frames.
+    const frame = { task: this.task, width: this.size.width, height: this.size.height, rows: out ? rowsOf(out) : [], full: this.full };
+    if (this.screen) {
+      const cursor = this.renderer.cursorInView();
+      const modes = readScreenModes(this.term.emulator.term);
+      const cursorKey = JSON.stringify(cursor);
+      const moved = cursorKey !== this.sentCursor || !this.sentModes || !sameScreenModes(modes, this.sentModes);
+      // A screen the agent is still painting (synchronized output) is held back a few frames.
+      if (!out && !moved && !this.full) {
+        if (this.renderer.pending) this.schedule();
+        return;
+      }
+      if (!out && this.renderer.pending) {
+        this.schedule();
+        return;
+      }
+      this.sentCursor = cursorKey;
+      this.sentModes = modes;
+      this.send({ ...frame, cursor, modes });
+      this.full = false;
+      return;
+    }
     if (!out) {
       if (this.renderer.pending) this.schedule();
       return;
     }
-    const rows: [number, string][] = [];
-    let m: RegExpExecArray | null;
-    let prev: { row: number; end: number } | null = null;
-    ADDRESS.lastIndex = 0;
-    while ((m = ADDRESS.exec(out))) {
-      if (prev) rows.push([prev.row, out.slice(prev.end, m.index)]);
-      prev = { row: Number(m[1]) - 1, end: m.index + m[0].length };
-    }
-    if (prev) rows.push([prev.row, out.slice(prev.end)]);
-    this.send({ task: this.task, width: this.size.width, height: this.size.height, rows, full: this.full });
+    this.send(frame);
     this.full = false;
   }
 
@@ -89,4 +126,18 @@ export class RowStream {
     this.unsubscribe();
     this.renderer.dispose();
   }
+}
+
+/** The cursor-addressed rows of a pane frame, as (row, text) pairs. */
+function rowsOf(out: string): [number, string][] {
+  const rows: [number, string][] = [];
+  let m: RegExpExecArray | null;
+  let prev: { row: number; end: number } | null = null;
+  ADDRESS.lastIndex = 0;
+  while ((m = ADDRESS.exec(out))) {
+    if (prev) rows.push([prev.row, out.slice(prev.end, m.index)]);
+    prev = { row: Number(m[1]) - 1, end: m.index + m[0].length };
+  }
+  if (prev) rows.push([prev.row, out.slice(prev.end)]);
+  return rows;
 }

@@ -1,22 +1,40 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { peerCredentials } from '../adapters/proc/native.js';
+import { readStat } from '../adapters/proc/proc-table.js';
+import { prepareSocketDir } from '../paths/muster-paths.js';
 import { MusterError } from '../protocol/errors.js';
 import { requestSchema, type EventMessage, type Reply, type Request } from '../protocol/messages.js';
 import { encode, LineSplitter } from '../protocol/ndjson.js';
+import type { TopicInput, TopicName } from '../protocol/topics.js';
+
+/** The process that opened a connection, as the kernel saw it at connect(2) (SO_PEERCRED). */
+export interface Peer {
+  pid: number;
+  uid: number;
+  /** The pid's start time when the connection was accepted: a reused pid is not the peer. */
+  start: string | null;
+}
 
 /** One connected client. */
 export class Connection {
-  readonly topics = new Set<string>();
+  readonly topics = new Set<TopicName>();
   /** Terminal streams this client follows: task id -> unsubscribe. */
   readonly streams = new Map<number, () => void>();
   /** Panes this client shows: task id -> row stream. */
-  readonly watches = new Map<number, { update: (size: { width: number; height: number }, opts: { color: boolean; cursor: boolean }) => void; close: () => void }>();
+  readonly watches = new Map<
+    number,
+    { update: (size: { width: number; height: number }, opts: { color: boolean; cursor: boolean }) => void; close: () => void }
+  >();
   private closed = false;
 
   constructor(
     readonly id: number,
     private readonly socket: Socket,
+    /** Who connected; null only where the system cannot say. */
+    readonly peer: Peer | null = null,
+    /** Why every request of this connection is refused (another user), or null. */
+    readonly refusal: string | null = null,
   ) {
     socket.on('close', () => {
       this.closed = true;
@@ -26,6 +44,11 @@ export class Connection {
   send(message: Reply | EventMessage): void {
     if (this.closed || this.socket.destroyed) return;
     this.socket.write(encode(message));
+  }
+
+  /** An event to this client only (its log, its attached screen), its data as the topic has it. */
+  publish<T extends TopicName>(topic: T, data: TopicInput<T>): void {
+    this.send({ t: 'evt', topic, data });
   }
 
   /** Bytes queued for a client that reads slower than we write. */
@@ -73,7 +96,7 @@ export class SocketServer {
   ) {}
 
   async listen(): Promise<void> {
-    mkdirSync(dirname(this.socketPath), { recursive: true, mode: 0o700 });
+    prepareSocketDir(this.socketPath, true);
     // Only the supervisor holding the instance lock gets here: a socket file left now is stale.
     rmSync(this.socketPath, { force: true });
     const server = createServer((socket) => this.accept(socket));
@@ -97,13 +120,41 @@ export class SocketServer {
     return this.connections;
   }
 
-  broadcast(topic: string, data: unknown): void {
-    for (const c of this.connections) if (c.topics.has(topic) || c.topics.has('*')) c.send({ t: 'evt', topic, data });
+  /** An event to every client that subscribed to its topic. */
+  broadcast<T extends TopicName>(topic: T, data: TopicInput<T>): void {
+    for (const c of this.connections) if (c.topics.has(topic)) c.publish(topic, data);
+  }
+
+  /**
+   * Who is at the other end. The socket file is 0600 in a 0700 directory, so only this user
+   * can connect; the kernel's record of the peer (one getsockopt, ~1.5 µs, plus one read of
+   * /proc/<pid>/stat) also keeps out any other uid if those permissions ever fail, and tells
+   * the handlers which process asks (agents may not do what only the operator may).
+   */
+  private identify(socket: Socket): { peer: Peer | null; refusal: string | null } {
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const me = process.getuid?.();
+    if (typeof fd !== 'number' || fd < 0 || me === undefined)
+      return { peer: null, refusal: me === undefined ? null : 'The supervisor could not tell who connected; the request was refused.' };
+    let cred;
+    try {
+      cred = peerCredentials(fd);
+    } catch (e) {
+      return { peer: null, refusal: `The supervisor could not tell who connected (${(e as Error).message}); the request was refused.` };
+    }
+    const peer: Peer = { pid: cred.pid, uid: cred.uid, start: readStat(cred.pid)?.start ?? null };
+    if (cred.uid === me) return { peer, refusal: null };
+    process.stderr.write(`muster: refused a connection from uid ${cred.uid} (pid ${cred.pid}): this supervisor belongs to uid ${me}\n`);
+    return {
+      peer,
+      refusal: `This muster supervisor belongs to uid ${me}; a process of uid ${cred.uid} (pid ${cred.pid}) may not use it. Run muster as the user who owns the repository's supervisor.`,
+    };
   }
 
   private accept(socket: Socket): void {
     socket.setEncoding('utf8');
-    const conn = new Connection(this.nextId++, socket);
+    const { peer, refusal } = this.identify(socket);
+    const conn = new Connection(this.nextId++, socket, peer, refusal);
     this.connections.add(conn);
     const splitter = new LineSplitter((line) => void this.onLine(line, conn));
     socket.on('data', (chunk: string) => {
@@ -129,12 +180,20 @@ export class SocketServer {
     try {
       const raw: unknown = JSON.parse(line);
       if (raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'number') id = (raw as { id: number }).id;
+      if (conn.refusal) {
+        conn.send({ t: 'res', id, ok: false, error: new MusterError('failure', conn.refusal).toWire() });
+        conn.end();
+        return;
+      }
       const parsed = requestSchema.safeParse(raw);
       if (!parsed.success) throw new MusterError('bad-input', `Malformed request: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       const result = await this.handle(parsed.data, conn);
       conn.send({ t: 'res', id, ok: true, result });
     } catch (e) {
-      const err = e instanceof MusterError ? e : new MusterError('failure', e instanceof SyntaxError ? `Malformed request: ${e.message}` : `Internal error: ${(e as Error).stack ?? String(e)}`);
+      const err =
+        e instanceof MusterError
+          ? e
+          : new MusterError('failure', e instanceof SyntaxError ? `Malformed request: ${e.message}` : `Internal error: ${(e as Error).stack ?? String(e)}`);
       conn.send({ t: 'res', id, ok: false, error: err.toWire() });
     }
   }

@@ -1,4 +1,5 @@
 import type { MusterState } from '../core/state.js';
+import { isQueued } from '../core/task-states.js';
 import type { Task } from '../core/task.js';
 import { orderedTasks } from '../core/task-queue.js';
 import type { TaskView } from '../protocol/shapes.js';
@@ -8,16 +9,29 @@ export function queuePositions(state: MusterState): Map<number, number> {
   const out = new Map<number, number>();
   let n = 0;
   for (const t of orderedTasks(state)) {
-    if (['backlog', 'ready', 'running', 'review', 'stalled', 'failed'].includes(t.state)) out.set(t.id, ++n);
+    if (isQueued(t.state)) out.set(t.id, ++n);
   }
   return out;
 }
 
+// A task is a new object whenever it changes, so its view (immutable too) is built once per
+// change and queue position: a status of 500 tasks rebuilt 500 views for every request.
+const built = new WeakMap<Task, TaskView>();
+
 export function taskView(task: Task, position: number | null): TaskView {
+  const hit = built.get(task);
+  if (hit && hit.position === position) return hit;
+  const view = buildView(task, position);
+  built.set(task, view);
+  return view;
+}
+
+function buildView(task: Task, position: number | null): TaskView {
   return {
     id: task.id,
     title: task.title,
-    prompt: task.prompt,
+    promptBytes: task.prompt.bytes,
+    promptPreview: task.prompt.preview,
     state: task.state,
     agent: task.agent,
     risk: task.risk,
@@ -35,6 +49,11 @@ export function taskView(task: Task, position: number | null): TaskView {
     position,
     sessions: task.sessions,
     feedback: task.feedback,
+    summary: task.summary,
+    session: task.conversations.find((c) => c.agent === task.agent)?.id ?? null,
+    conversations: task.conversations,
+    idleWithWork: task.idleWithWork,
+    integration: task.integration,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   };

@@ -18,15 +18,19 @@ interface Result {
 describe('npm run bench -- --quick', () => {
   it('produces every figure as a number beside a measured baseline', () => {
     const out = join(dir, 'result.json');
-    execFileSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--no-write', '--json', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 280_000 });
+    execFileSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--no-write', '--json', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 380_000,
+    });
     const result = JSON.parse(readFileSync(out, 'utf8')) as Result;
     expect(result.errors).toEqual([]);
     const benches = new Set(result.figures.map((f) => f.bench));
-    expect([...benches].sort()).toEqual(['conflicts', 'dispatch', 'latency', 'locks', 'memory', 'pipeline', 'startup']);
+    expect([...benches].sort()).toEqual(['conflicts', 'dispatch', 'latency', 'locks', 'memory', 'peer', 'pipeline', 'scale', 'ssh', 'startup']);
     for (const f of result.figures) {
       expect(Number.isFinite(f.muster), `${f.name}: muster`).toBe(true);
       expect(Number.isFinite(f.baseline), `${f.name}: baseline`).toBe(true);
       expect(f.baselineLabel, `${f.name}: what the baseline is`).not.toBe('');
     }
-  }, 300_000);
+  }, 400_000);
 });

@@ -56,7 +56,10 @@ describe('the agents view', () => {
 
     term.resize(50, 12);
     // The message, and no pane drawn squashed: no agent output, no pane borders.
-    const small = await term.waitForScreen((s) => /too small/i.test(s) && AGENTS.every((name) => !s.includes(`output of ${name}`)) && !/[│─]{3}/.test(s), 'the too-small message instead of the panes');
+    const small = await term.waitForScreen(
+      (s) => /too small/i.test(s) && AGENTS.every((name) => !s.includes(`output of ${name}`)) && !/[│─]{3}/.test(s),
+      'the too-small message instead of the panes',
+    );
     expect(small.replace(/\n$/, '').split('\n')).toHaveLength(12);
     // Still a cockpit: the agents are listed.
     for (const [i, name] of AGENTS.entries()) expect(small, visible(small)).toContain(`#${i + 1} ${name}`);

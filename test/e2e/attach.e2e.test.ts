@@ -16,7 +16,10 @@ describe('attaching to an agent', () => {
 
     term.sendKeys('Enter');
     // Full screen: the agent's screen without the cockpit's header, the detach hint on the bottom row.
-    await term.waitForScreen((s) => s.includes('waiting for input>') && !VIEW_TABS.test(s) && lastRow(s).includes('#1 attached') && lastRow(s).includes('ctrl+] detaches'), 'the agent full-screen with the detach hint');
+    await term.waitForScreen(
+      (s) => s.includes('waiting for input>') && !VIEW_TABS.test(s) && lastRow(s).includes('#1 attached') && lastRow(s).includes('ctrl+] detaches'),
+      'the agent full-screen with the detach hint',
+    );
 
     term.type('hello from the operator');
     term.sendKeys('Enter');
@@ -25,7 +28,10 @@ describe('attaching to an agent', () => {
 
     term.sendKeys('C-]');
     // The cockpit is back, its pane showing what happened while attached.
-    const cockpit = await term.waitForScreen((s) => VIEW_TABS.test(s) && s.includes('#1 · listener · fake') && s.includes('got: hello from the operator'), 'the cockpit back after detaching');
+    const cockpit = await term.waitForScreen(
+      (s) => VIEW_TABS.test(s) && s.includes('#1 · listener · fake') && s.includes('got: hello from the operator'),
+      'the cockpit back after detaching',
+    );
     expect(cockpit, visible(cockpit)).not.toContain('#1 attached');
 
     const t = (await status(repo)).tasks.find((x) => x.id === 1)!;
@@ -47,9 +53,15 @@ describe('attaching to an agent', () => {
       term.sendKeys(key);
       term.sendKeys('Enter');
       // Both keys can arrive in one read and be lost (keys.e2e.test.ts): such a round proves nothing.
-      const attached = await term.waitForText(`#${id} attached`, { timeout: 3_000 }).then(() => true, () => false);
+      const attached = await term.waitForText(`#${id} attached`, { timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
       if (!attached) continue;
-      const whole = await term.waitForText(text, { timeout: 1_500 }).then(() => true, () => false);
+      const whole = await term.waitForText(text, { timeout: 1_500 }).then(
+        () => true,
+        () => false,
+      );
       rounds.push(whole ? 'whole' : visible(term.capture()));
       term.sendKeys('C-]');
       await term.waitForScreen((s) => VIEW_TABS.test(s) && s.includes('agent one listening') && s.includes('agent two listening'), 'the cockpit back');

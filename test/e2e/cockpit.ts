@@ -3,7 +3,7 @@ import { createAgentRepo } from '../helpers/agent-repo.js';
 import { BIN, musterJson, stopDaemon } from '../helpers/cli.js';
 import type { TempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
-import { TmuxTerminal, visible } from './tmux.js';
+import { lastRow, type ModeFlags, PROMPT, TmuxTerminal, visible } from './tmux.js';
 
 /** The command line that starts the cockpit: the real binary, as an operator would type it. */
 export const MUSTER = `${process.execPath} ${BIN}`;
@@ -87,9 +87,31 @@ export async function openCockpit(term: TmuxTerminal): Promise<string> {
   return term.waitForText(['muster · repo', VIEW_TABS]);
 }
 
-/** Queues a task through the real CLI. */
-export async function addTask(repo: TempRepo, title: string, promptLines: string[]): Promise<TaskJson> {
-  return musterJson<TaskJson>(repo.dir, ['task', 'add', title, '--prompt', promptLines.join('\n')]);
+/** Queues a task through the real CLI (with the config's default agent unless `agent` names one). */
+export async function addTask(repo: TempRepo, title: string, promptLines: string[], agent?: string): Promise<TaskJson> {
+  return musterJson<TaskJson>(repo.dir, ['task', 'add', title, '--prompt', promptLines.join('\n'), ...(agent ? ['--agent', agent] : [])]);
+}
+
+/**
+ * What is wrong with the terminal once muster exited, if anything: the shell should have the
+ * normal screen with nothing of the cockpit left on it, the modes as before, and a cooked
+ * line discipline that echoes input.
+ */
+export async function terminalProblems(term: TmuxTerminal, modesBefore: ModeFlags, opts: { leftOver?: RegExp } = {}): Promise<string[]> {
+  const problems: string[] = [];
+  await term.waitForShell();
+  const screen = await term.waitForScreen((s) => s.split('\n').some((l) => l.trimEnd() === PROMPT.trimEnd()), 'a fresh prompt');
+  if (lastRow(screen) !== PROMPT.trimEnd()) problems.push(`below the prompt: ${JSON.stringify(lastRow(screen))}`);
+  if (VIEW_TABS.test(screen)) problems.push('the cockpit header is on the screen');
+  if (opts.leftOver?.test(screen)) problems.push(`${String(opts.leftOver)} is on the screen`);
+  const modes = term.modes();
+  if (JSON.stringify(modes) !== JSON.stringify(modesBefore)) problems.push(`modes ${JSON.stringify(modes)}, before ${JSON.stringify(modesBefore)}`);
+  term.run(`stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|isig|icrnl|opost)' | tr '\\n' ' '; echo "<- tty, echo $((40 + 2))"`);
+  const after = await term.waitForText('<- tty, echo 42');
+  if (!after.includes('icrnl opost isig icanon echo <- tty')) problems.push('the tty is not cooked with echo');
+  if (!after.includes(`${PROMPT}stty -a`)) problems.push('the typed command was not echoed after the prompt');
+  if (problems.length) problems.push(`screen after quitting:\n${visible(screen)}`);
+  return problems;
 }
 
 export function status(repo: TempRepo): Promise<StatusJson> {
@@ -105,6 +127,16 @@ export async function waitForTaskState(repo: TempRepo, id: number, pred: (t: Tas
       const t = last.tasks.find((x) => x.id === id);
       return t && pred(t) ? t : null;
     },
-    { timeout: 30_000, interval: 150, what: `#${id} ${what}`, describe: () => JSON.stringify(last?.tasks.map((t) => ({ id: t.id, state: t.state, reason: t.reason })), null, 1) },
+    {
+      timeout: 30_000,
+      interval: 150,
+      what: `#${id} ${what}`,
+      describe: () =>
+        JSON.stringify(
+          last?.tasks.map((t) => ({ id: t.id, state: t.state, reason: t.reason })),
+          null,
+          1,
+        ),
+    },
   );
 }

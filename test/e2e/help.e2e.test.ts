@@ -7,7 +7,8 @@ describe('the help overlay', () => {
   it('opens with ? listing the keys from the key map, and esc closes it back to the panes', async () => {
     const repo = e2e.repo();
     await addTask(repo, 'helper', ['@print busy helping', '@stay']);
-    const term = await e2e.cockpit(repo);
+    // Tall enough that the merge keys are on the overlay's first page.
+    const term = await e2e.cockpit(repo, { rows: 50 });
     await term.waitForText(['#1 · helper · fake', 'busy helping']);
 
     term.sendKeys('?');

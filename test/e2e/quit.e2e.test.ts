@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { daemonPid, isAlive } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
-import { addTask, openCockpit, status, useE2e, VIEW_TABS } from './cockpit.js';
-import { lastRow, type ModeFlags, PROMPT, type TmuxTerminal, visible } from './tmux.js';
+import { addTask, openCockpit, status, terminalProblems, useE2e, VIEW_TABS } from './cockpit.js';
+import { PROMPT } from './tmux.js';
 
 const e2e = useE2e();
-
-/**
- * What is wrong with the terminal once muster exited, if anything: the shell should have the
- * normal screen with nothing of the cockpit left on it, the modes as before, and a cooked
- * line discipline that echoes input.
- */
-async function terminalProblems(term: TmuxTerminal, modesBefore: ModeFlags): Promise<string[]> {
-  const problems: string[] = [];
-  await term.waitForShell();
-  const screen = await term.waitForScreen((s) => s.split('\n').some((l) => l.trimEnd() === PROMPT.trimEnd()), 'a fresh prompt');
-  if (lastRow(screen) !== PROMPT.trimEnd()) problems.push(`below the prompt: ${JSON.stringify(lastRow(screen))}`);
-  if (VIEW_TABS.test(screen)) problems.push('the cockpit header is on the screen');
-  const modes = term.modes();
-  if (JSON.stringify(modes) !== JSON.stringify(modesBefore)) problems.push(`modes ${JSON.stringify(modes)}, before ${JSON.stringify(modesBefore)}`);
-  term.run(`stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|isig|icrnl|opost)' | tr '\\n' ' '; echo "<- tty, echo $((40 + 2))"`);
-  const after = await term.waitForText('<- tty, echo 42');
-  if (!after.includes('icrnl opost isig icanon echo <- tty')) problems.push('the tty is not cooked with echo');
-  if (!after.includes(`${PROMPT}stty -a`)) problems.push('the typed command was not echoed after the prompt');
-  if (problems.length) problems.push(`screen after quitting:\n${visible(screen)}`);
-  return problems;
-}
 
 describe('quitting the cockpit', () => {
   it('q then d detaches: agents keep running, the terminal is restored, and muster shows their screens again', async () => {

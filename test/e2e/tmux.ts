@@ -8,7 +8,23 @@ import { waitFor } from '../helpers/wait.js';
 export const PROMPT = 'e2e-shell$ ';
 
 /** Terminal modes tmux reports for a pane; a program that leaves them changed broke the terminal. */
-const MODE_FLAGS = ['alternate_on', 'cursor_flag', 'insert_flag', 'keypad_cursor_flag', 'keypad_flag', 'mouse_any_flag', 'mouse_button_flag', 'mouse_standard_flag', 'mouse_sgr_flag', 'origin_flag', 'wrap_flag'] as const;
+const MODE_FLAGS = [
+  'alternate_on',
+  'cursor_flag',
+  'insert_flag',
+  'keypad_cursor_flag',
+  'keypad_flag',
+  'mouse_all_flag',
+  'mouse_any_flag',
+  'mouse_button_flag',
+  'mouse_standard_flag',
+  'mouse_sgr_flag',
+  'mouse_utf8_flag',
+  'origin_flag',
+  'wrap_flag',
+  'scroll_region_upper',
+  'scroll_region_lower',
+] as const;
 export type ModeFlags = Record<(typeof MODE_FLAGS)[number], string>;
 
 export interface WaitOptions {
@@ -50,7 +66,27 @@ export class TmuxTerminal {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'e2e', '-x', String(opts.cols ?? 160), '-y', String(opts.rows ?? 45), '-c', opts.cwd, `env PS1='${PROMPT}' bash --norc --noprofile -i`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      'tmux',
+      [
+        '-L',
+        socket,
+        '-f',
+        '/dev/null',
+        'new-session',
+        '-d',
+        '-s',
+        'e2e',
+        '-x',
+        String(opts.cols ?? 160),
+        '-y',
+        String(opts.rows ?? 45),
+        '-c',
+        opts.cwd,
+        `env PS1='${PROMPT}' bash --norc --noprofile -i`,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     term.socketPath = term.format('#{socket_path}');
     // Keep the window at the size we asked for whatever clients come and go.
     term.tmux('set-option', '-g', 'window-size', 'manual');
@@ -133,7 +169,11 @@ export class TmuxTerminal {
   /** Waits until every one of `texts` is on the screen at once. */
   waitForText(texts: string | RegExp | (string | RegExp)[], opts: WaitOptions = {}): Promise<string> {
     const all = Array.isArray(texts) ? texts : [texts];
-    return this.waitForScreen((s) => all.every((t) => (typeof t === 'string' ? s.includes(t) : t.test(s))), `the screen to show ${all.map(String).join(', ')}`, opts);
+    return this.waitForScreen(
+      (s) => all.every((t) => (typeof t === 'string' ? s.includes(t) : t.test(s))),
+      `the screen to show ${all.map(String).join(', ')}`,
+      opts,
+    );
   }
 
   /** Waits for the shell's prompt on the last non-empty row: whatever ran in the foreground has ended. */
@@ -149,7 +189,12 @@ export class TmuxTerminal {
         last = this.format('#{pane_current_command} #{alternate_on}');
         return last === 'bash 0';
       },
-      { timeout: opts.timeout ?? 20_000, interval: 50, what: 'the shell back in the foreground on the normal screen', describe: () => `pane_current_command alternate_on: ${last}\n${visible(this.capture())}` },
+      {
+        timeout: opts.timeout ?? 20_000,
+        interval: 50,
+        what: 'the shell back in the foreground on the normal screen',
+        describe: () => `pane_current_command alternate_on: ${last}\n${visible(this.capture())}`,
+      },
     );
   }
 
@@ -167,7 +212,10 @@ export class TmuxTerminal {
 
 /** The last non-blank row of a screen. */
 export function lastRow(screen: string): string {
-  const rows = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  const rows = screen
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
   return rows[rows.length - 1] ?? '';
 }
 

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startOf } from './processes.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/muster.js');
 
@@ -39,10 +40,16 @@ export async function musterJson<T = unknown>(cwd: string, args: string[], opts:
 
 /** The pid recorded in the repository's supervisor lock file, if any. */
 export function daemonPid(repoDir: string): number | null {
+  return daemonHolder(repoDir)?.pid ?? null;
+}
+
+/** The supervisor the lock file names: its pid and start time. */
+function daemonHolder(repoDir: string): { pid: number; startTime: string | null } | null {
   const file = join(repoDir, '.git', 'muster', 'daemon.lock');
   if (!existsSync(file)) return null;
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
+    const h = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; startTime?: string | null };
+    return { pid: h.pid, startTime: h.startTime ?? null };
   } catch {
     return null;
   }
@@ -57,9 +64,31 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Stops a test repository's supervisor for sure: politely, then by signal. */
+/** The pid of a test repository's terminal worker (`muster worker`), as it wrote it, or null. */
+export function workerPid(repoDir: string): number | null {
+  const file = join(repoDir, '.git', 'muster', 'worker.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** Stops a test repository's supervisor for sure: politely, then by signal; and its terminal worker (with the agents in it). */
 export async function stopDaemon(repoDir: string): Promise<void> {
-  const pid = daemonPid(repoDir);
+  const holder = daemonHolder(repoDir);
   spawnSync(process.execPath, [BIN, 'stop'], { cwd: repoDir, env: testEnv(), timeout: 20_000 });
-  if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  // A lock left by a killed supervisor names a pid that may belong to another process by now
+  // (the suite goes through 32,768 pids in minutes): only the same process is killed.
+  if (holder && holder.startTime !== null && startOf(holder.pid) === holder.startTime) process.kill(holder.pid, 'SIGKILL');
+  const worker = workerPid(repoDir);
+  if (worker && isWorkerOf(worker, repoDir)) process.kill(worker, 'SIGKILL');
+}
+
+/** Whether `pid` is still this repository's terminal worker (its pid file outlives it, and pids are reused). */
+function isWorkerOf(pid: number, repoDir: string): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('worker') && argv.some((a) => a.endsWith('muster.js')) && readlinkSync(`/proc/${pid}/cwd`) === realpathSync(repoDir);
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { MusterClient } from '../../src/client/client.js';
 import { connect } from '../../src/client/connect.js';
-import type { TaskView } from '../../src/protocol/shapes.js';
+import { screenEventSchema, type TaskView } from '../../src/protocol/shapes.js';
 import { waitFor } from './wait.js';
 
 /** An in-process client of a test repository's real supervisor (started on demand). */
@@ -14,22 +15,46 @@ export async function task(client: MusterClient, id: number): Promise<TaskView> 
 
 /** Waits until task `id` satisfies `pred`, printing every task on timeout. */
 export async function waitForTask(client: MusterClient, id: number, pred: (t: TaskView) => boolean, what: string, timeout = 20_000): Promise<TaskView> {
-  return waitFor(async () => {
-    const t = await task(client, id);
-    return pred(t) ? t : null;
-  }, {
-    timeout,
-    what: `#${id} ${what}`,
-    describe: async () => JSON.stringify((await client.call('task.list', {})).map((t) => ({ id: t.id, state: t.state, reason: t.reason, activity: t.activity })), null, 1),
-  });
+  return waitFor(
+    async () => {
+      const t = await task(client, id);
+      return pred(t) ? t : null;
+    },
+    {
+      timeout,
+      what: `#${id} ${what}`,
+      describe: async () =>
+        JSON.stringify(
+          (await client.call('task.list', {})).map((t) => ({ id: t.id, state: t.state, reason: t.reason, activity: t.activity })),
+          null,
+          1,
+        ),
+    },
+  );
 }
 
-export const inState = (...states: TaskView['state'][]) => (t: TaskView) => states.includes(t.state);
+export const inState =
+  (...states: TaskView['state'][]) =>
+  (t: TaskView) =>
+    states.includes(t.state);
 
-/** The agent's screen as plain text, through the same stream a client sees. */
+/** The agent's screen as plain text lines, through the same stream a full-screen client sees. */
 export async function screenOf(client: MusterClient, id: number): Promise<string> {
-  const { screen } = await client.call('term.attach', { task: id });
-  await client.call('term.detach', { task: id });
-  // Good enough for assertions: drop escape sequences.
-  return screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][0-9A-Za-z]/g, '');
+  let off = () => undefined as unknown;
+  const frame = new Promise<string>((resolve) => {
+    off = client.onEvent((e) => {
+      const ev = e.topic === 'screen' ? screenEventSchema.safeParse(e.data) : null;
+      if (!ev?.success || ev.data.task !== id || !('rows' in ev.data) || !ev.data.full) return;
+      const lines: string[] = [];
+      for (const [y, text] of ev.data.rows) lines[y] = stripVTControlCharacters(text).trimEnd();
+      resolve(Array.from(lines, (l) => l ?? '').join('\n'));
+    });
+  });
+  try {
+    await client.call('term.attach', { task: id });
+    return await frame;
+  } finally {
+    off();
+    await client.call('term.detach', { task: id });
+  }
 }

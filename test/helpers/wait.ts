@@ -2,7 +2,10 @@
  * Polls `check` until it returns a truthy value or the timeout passes; on timeout the error
  * carries `describe()` (the last screen, the last state) so a failure explains itself.
  */
-export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: number; interval?: number; describe?: () => string | Promise<string>; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  opts: { timeout?: number; interval?: number; describe?: () => string | Promise<string>; what?: string } = {},
+): Promise<NonNullable<T>> {
   const timeout = opts.timeout ?? 20_000;
   const deadline = Date.now() + timeout;
   let lastError: unknown;
@@ -15,7 +18,9 @@ export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeout?: 
     }
     if (Date.now() > deadline) {
       const detail = opts.describe ? await opts.describe() : '';
-      throw new Error(`Timed out after ${timeout} ms waiting for ${opts.what ?? 'a condition'}${lastError ? ` (last error: ${String(lastError)})` : ''}${detail ? `\n--- last state ---\n${detail}` : ''}`);
+      throw new Error(
+        `Timed out after ${timeout} ms waiting for ${opts.what ?? 'a condition'}${lastError ? ` (last error: ${String(lastError)})` : ''}${detail ? `\n--- last state ---\n${detail}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.interval ?? 25));
   }

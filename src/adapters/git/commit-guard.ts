@@ -4,9 +4,22 @@ import { git, runGit } from './git.js';
 
 /** Client-side hooks a worktree may run; each is chained to the repository's own. */
 const HOOKS = [
-  'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg',
-  'commit-msg', 'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'post-rewrite',
-  'pre-auto-gc', 'post-index-change', 'sendemail-validate',
+  'applypatch-msg',
+  'pre-applypatch',
+  'post-applypatch',
+  'pre-commit',
+  'pre-merge-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'post-commit',
+  'pre-rebase',
+  'post-checkout',
+  'post-merge',
+  'pre-push',
+  'post-rewrite',
+  'pre-auto-gc',
+  'post-index-change',
+  'sendemail-validate',
 ];
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -39,8 +52,25 @@ export function writeGuardHooks(dir: string, node: string, bin: string): void {
   }
 }
 
-/** Repositories whose `extensions.worktreeConfig` this process has seen set. */
-const worktreeConfigOn = new Set<string>();
+/**
+ * Repositories whose `extensions.worktreeConfig` this process has set or is setting: tasks
+ * dispatched together share one `git config` (two at once fail to lock `.git/config`).
+ */
+const worktreeConfigOn = new Map<string, Promise<void>>();
+
+async function enableWorktreeConfig(mainRoot: string): Promise<void> {
+  const ext = await runGit(mainRoot, ['config', '--bool', '--get', 'extensions.worktreeConfig']);
+  if (ext.stdout.trim() === 'true') return;
+  // Another git (the operator's, an editor's) may hold .git/config.lock for a moment.
+  for (let attempt = 1; ; attempt++) {
+    const r = await runGit(mainRoot, ['config', 'extensions.worktreeConfig', 'true']);
+    if (r.exitCode === 0) return;
+    if (attempt >= 20 || !/could not lock config file/.test(r.stderr)) {
+      throw new Error(`git config extensions.worktreeConfig true failed in ${mainRoot} (exit ${r.exitCode}): ${r.stderr.trim()}`);
+    }
+    await new Promise((res) => setTimeout(res, 50 * attempt));
+  }
+}
 
 /** A value in a git config file, quoted so any path reads back as it is. */
 const configValue = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -52,11 +82,13 @@ const configValue = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\
  * (each git process spawned costs the supervisor more than a dispatch's other work).
  */
 export async function installGuard(mainRoot: string, worktree: string, hooksDir: string, worktreeGitDir?: string): Promise<void> {
-  if (!worktreeConfigOn.has(mainRoot)) {
-    const ext = await runGit(mainRoot, ['config', '--bool', '--get', 'extensions.worktreeConfig']);
-    if (ext.stdout.trim() !== 'true') await git(mainRoot, ['config', 'extensions.worktreeConfig', 'true']);
-    worktreeConfigOn.add(mainRoot);
+  let enabling = worktreeConfigOn.get(mainRoot);
+  if (!enabling) {
+    enabling = enableWorktreeConfig(mainRoot);
+    worktreeConfigOn.set(mainRoot, enabling);
+    enabling.catch(() => worktreeConfigOn.delete(mainRoot));
   }
+  await enabling;
   const own = worktreeGitDir ? join(worktreeGitDir, 'config.worktree') : null;
   if (own && !existsSync(own)) {
     writeFileSync(own, `[core]\n\thooksPath = ${configValue(hooksDir)}\n`);

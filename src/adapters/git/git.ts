@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { SpawnHelper } from '../proc/spawn-helper.js';
 
 /** A git command that failed: what ran, where, and what git said. */
 export class GitError extends Error {
@@ -23,14 +24,48 @@ export interface GitRun {
   exitCode: number;
 }
 
+let helper: SpawnHelper | null = null;
+let holders = 0;
+
+/**
+ * Runs git from one long-lived small helper process instead of forking this one (see
+ * SpawnHelper for the figures) until the returned release is called, once by each holder. The
+ * supervisor holds it; a CLI command, short-lived and small, forks git itself (faster there).
+ */
+export function holdSpawnHelper(): () => void {
+  holders++;
+  helper ??= new SpawnHelper();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders > 0) return;
+    helper?.stop();
+    helper = null;
+  };
+}
+
+const MAX_BUFFER = 256 * 1024 * 1024;
+
 /**
  * Runs git with an argument vector and reports the exit code instead of throwing, for the
  * commands (merge-tree, diff --quiet) whose exit code is the answer.
  */
-export function runGit(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<GitRun> {
+export async function runGit(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<GitRun> {
+  const env = opts.env ?? process.env;
+  if (helper) {
+    let r;
+    try {
+      r = await helper.run('git', args, { cwd, env, maxBuffer: MAX_BUFFER, ...(opts.input === undefined ? {} : { input: opts.input }) });
+    } catch (e) {
+      throw new GitError(args, cwd, (e as Error).message, null);
+    }
+    if (r.code === null) throw new GitError(args, cwd, `${r.stderr}${r.error ?? ''}`, null);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
+  }
   return new Promise((resolve, reject) => {
-    const child = execFile('git', args, { cwd, env: opts.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+    const child = execFile('git', args, { cwd, env, maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
       if (code === null) reject(new GitError(args, cwd, `${stderr}${(err as Error).message}`, null));
       else resolve({ stdout, stderr, exitCode: code });
     });

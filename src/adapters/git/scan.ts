@@ -33,19 +33,32 @@ export class ScanScratch {
 /**
  * A commit of a worktree as it is now — uncommitted and untracked files included — made
  * through a private copy of its index (so `git add -A` re-hashes only what changed) and
- * written to the scratch objects. The agent's index and files are never touched.
+ * written to the scratch objects. The agent's index and files are never touched. Untracked
+ * repositories nested in the worktree are left out: they land as nothing (without a commit
+ * `git add` refuses them outright) and would only make the scan fail.
  */
-export async function scanSnapshot(worktree: string, gitDir: string, scratch: ScanScratch, indexFile: string): Promise<{ head: string; commit: string }> {
-  const head = (await git(worktree, ['rev-parse', 'HEAD'])).trim();
+export async function scanSnapshot(
+  worktree: string,
+  gitDir: string,
+  scratch: ScanScratch,
+  indexFile: string,
+  knownHead?: string,
+): Promise<{ head: string; commit: string }> {
+  // The scanner has just read HEAD from the worktree's files: one git process fewer per task.
+  const head = knownHead ?? (await git(worktree, ['rev-parse', 'HEAD'])).trim();
   try {
     await copyFile(join(gitDir, 'index'), indexFile);
   } catch {
     await rm(indexFile, { force: true });
   }
   const env = scratch.env({ GIT_INDEX_FILE: indexFile });
-  await git(worktree, ['add', '-A', '--', '.'], { env });
+  // git lists an untracked nested repository as one entry with a trailing slash.
+  const untracked = await git(worktree, ['ls-files', '--others', '--exclude-standard', '-z'], { env });
+  const nested = untracked.split('\0').filter((p) => p.endsWith('/'));
+  const specs = ['.', ...nested.map((p) => `:(exclude,literal)${p.slice(0, -1)}`)];
+  await git(worktree, ['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input: `${specs.join('\0')}\0` });
   const tree = (await git(worktree, ['write-tree'], { env })).trim();
-  const headTree = (await git(worktree, ['rev-parse', 'HEAD^{tree}'])).trim();
+  const headTree = (await git(worktree, ['rev-parse', `${head}^{tree}`])).trim();
   if (tree === headTree) return { head, commit: head };
   const commit = (await git(worktree, ['commit-tree', tree, '-p', head, '-m', 'muster scan snapshot'], { env })).trim();
   return { head, commit };

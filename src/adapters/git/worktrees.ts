@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { git, readRefCommit, refsAreFiles, runGit } from './git.js';
+import type { KeptWork } from './snapshot.js';
 
 export interface WorktreeEntry {
   path: string;
@@ -20,7 +21,10 @@ const registryQueues = new Map<string, Promise<unknown>>();
  */
 export function withWorktreeRegistry<T>(mainRoot: string, fn: () => Promise<T>): Promise<T> {
   const run = (registryQueues.get(mainRoot) ?? Promise.resolve()).then(fn);
-  registryQueues.set(mainRoot, run.catch(() => undefined));
+  registryQueues.set(
+    mainRoot,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
@@ -54,15 +58,28 @@ export async function branchExists(mainRoot: string, branch: string, commonDir?:
  * from `base`, or on the existing branch when the task ran before (retry after gc).
  * Returns whether the branch is new.
  */
-export async function addWorktree(mainRoot: string, path: string, branch: string, base: string, reason: string, commonDir?: string): Promise<{ newBranch: boolean }> {
+export async function addWorktree(
+  mainRoot: string,
+  path: string,
+  branch: string,
+  base: string,
+  reason: string,
+  commonDir?: string,
+): Promise<{ newBranch: boolean }> {
   const exists = await branchExists(mainRoot, branch, commonDir);
   const args = ['worktree', 'add', '--lock', '--reason', reason];
   await withWorktreeRegistry(mainRoot, () => git(mainRoot, exists ? [...args, path, branch] : [...args, '-b', branch, path, base]));
   return { newBranch: !exists };
 }
 
-/** Removes a worktree registration and directory. Callers archive its work first. */
-export async function removeWorktree(mainRoot: string, path: string): Promise<void> {
+/**
+ * Removes a worktree registration and directory, given the proof from `archiveTaskWork` that
+ * everything in it is kept under a ref. A directory that appeared after an archive made
+ * without one is not removed: its content was never archived.
+ */
+export async function removeWorktree(mainRoot: string, kept: KeptWork): Promise<void> {
+  const path = kept.path;
+  if (!kept.present && existsSync(path)) throw new Error(`${path} appeared after its work was archived; archive it again before removing it`);
   await withWorktreeRegistry(mainRoot, async () => {
     await runGit(mainRoot, ['worktree', 'unlock', path]);
     if (existsSync(path)) await git(mainRoot, ['worktree', 'remove', '--force', '--force', path]);

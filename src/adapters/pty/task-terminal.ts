@@ -1,10 +1,11 @@
-import { createRequire } from 'node:module';
-import type * as PtyModule from 'node-pty';
 import { Emulator } from './emulator.js';
-import { TerminalLog } from './terminal-log.js';
 
-const require = createRequire(import.meta.url);
-const pty = require('node-pty') as typeof PtyModule;
+/**
+ * Lines of history the emulator keeps (with their colours); the scrollback view and `muster
+ * log` read everything older from the terminal log, so the configured scrollback is not held
+ * in memory as emulator cells (10,000 lines of them were 15 MB an agent).
+ */
+export const EMULATED_HISTORY = 1000;
 
 export interface ProcessExit {
   exitCode: number;
@@ -13,16 +14,31 @@ export interface ProcessExit {
 
 export interface RunningProcess {
   pid: number;
+  /** Its terminal's device (`/dev/pts/N`), when node-pty says. */
+  pty: string | null;
   exited: Promise<ProcessExit>;
+}
+
+/**
+ * Where a terminal's processes run and its log is written (the terminal worker): the
+ * terminal only emulates. What the programs print comes back through `TaskTerminal.received`.
+ */
+export interface TerminalHost {
+  /** `outlives`: the program goes on if the supervisor dies (an agent); else it gets a hangup then (a setup command). */
+  run(argv: readonly string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number; outlives: boolean }): Promise<RunningProcess>;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  /** Output muster itself adds: logged, and streamed back like the program's. */
+  output(data: string): void;
+  signal(sig: NodeJS.Signals): void;
+  drain(): Promise<void>;
 }
 
 export interface TaskTerminalOptions {
   cols: number;
   rows: number;
   scrollback: number;
-  logFile: string;
-  logMaxBytes: number;
-  logKeep: number;
+  host: TerminalHost;
 }
 
 /**
@@ -33,54 +49,79 @@ export interface TaskTerminalOptions {
  */
 export class TaskTerminal {
   readonly emulator: Emulator;
-  private readonly log: TerminalLog;
+  private readonly host: TerminalHost;
   private readonly listeners = new Set<(data: string) => void>();
-  private current: PtyModule.IPty | null = null;
+  private current: RunningProcess | null = null;
+  /**
+   * Added to the environment of every process run here (muster's run marker), so that what
+   * they leave behind can be found and stopped with them.
+   */
+  runEnv: Record<string, string> = {};
+  /** Told of every process started here, as soon as it is. */
+  onRun: ((proc: RunningProcess) => void) | null = null;
   lastOutputAt = 0;
+  /** Whether the emulator holds an earlier screen already (from the worker's tail or the log). */
+  seeded = false;
   cols: number;
   rows: number;
 
   constructor(opts: TaskTerminalOptions) {
     this.cols = opts.cols;
     this.rows = opts.rows;
-    this.emulator = new Emulator(opts.cols, opts.rows, opts.scrollback);
-    this.log = new TerminalLog(opts.logFile, opts.logMaxBytes, opts.logKeep);
+    this.host = opts.host;
+    this.emulator = new Emulator(opts.cols, opts.rows, Math.min(opts.scrollback, EMULATED_HISTORY));
     // Answers to terminal queries (cursor position, device attributes) go back to the program.
-    this.emulator.term.onData((reply) => this.current?.write(reply));
+    this.emulator.term.onData((reply) => void this.write(reply));
   }
 
-  /** Starts a program in a new PTY whose output feeds this terminal. */
-  run(argv: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): RunningProcess {
-    const [file, ...args] = argv;
-    if (!file) throw new Error('run needs a program');
-    const p = pty.spawn(file, args, {
-      name: 'xterm-256color',
-      cols: this.cols,
-      rows: this.rows,
-      cwd: opts.cwd,
-      env: opts.env as Record<string, string>,
+  /**
+   * Starts a program in a new PTY whose output feeds this terminal. node-pty's forkpty makes
+   * it the leader of a session and process group of its own (pid = sid = pgid).
+   */
+  async run(argv: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; outlives?: boolean }): Promise<RunningProcess> {
+    if (!argv[0]) throw new Error('run needs a program');
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...opts.env, ...this.runEnv })) if (v !== undefined) env[k] = v;
+    const proc = await this.host.run(argv, { cwd: opts.cwd, env, cols: this.cols, rows: this.rows, outlives: opts.outlives ?? false });
+    this.adopt(proc);
+    this.onRun?.(proc);
+    return proc;
+  }
+
+  /** A process already running here (started for an earlier supervisor), from now on this terminal's. */
+  adopt(proc: RunningProcess): void {
+    this.current = proc;
+    void proc.exited.then(() => {
+      if (this.current === proc) this.current = null;
     });
-    this.current = p;
-    p.onData((data) => this.output(data));
-    const exited = new Promise<ProcessExit>((resolve) => {
-      p.onExit(({ exitCode, signal }) => {
-        if (this.current === p) this.current = null;
-        resolve({ exitCode, signal: signal || null });
-      });
-    });
-    return { pid: p.pid, exited };
+  }
+
+  /** Resolves when the process running now (if any) has exited, or after `ms`. */
+  async whenExited(ms: number): Promise<void> {
+    const exited = this.current?.exited;
+    if (!exited) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 
   /** A line muster itself writes into the terminal (session banners, setup results). */
   note(text: string): void {
-    this.output(`\r\n\x1b[2m── ${text} ──\x1b[0m\r\n`);
+    this.host.output(`\r\n\x1b[2m── ${text} ──\x1b[0m\r\n`);
   }
 
-  private output(data: string): void {
+  /** Output of the terminal, as the host streams it (the programs' and muster's notes). */
+  received(data: string): void {
     this.lastOutputAt = Date.now();
     this.emulator.write(data);
-    this.log.write(data);
     for (const l of this.listeners) l(data);
+  }
+
+  /** Output from before this terminal existed (the worker's tail of it): onto the screen, no listener hears it. */
+  seed(data: string): void {
+    if (this.seeded || !data) return;
+    this.seeded = true;
+    this.emulator.write(data);
   }
 
   get running(): boolean {
@@ -93,7 +134,7 @@ export class TaskTerminal {
 
   write(data: string): boolean {
     if (!this.current) return false;
-    this.current.write(data);
+    this.host.write(data);
     return true;
   }
 
@@ -104,11 +145,12 @@ export class TaskTerminal {
     this.cols = c;
     this.rows = r;
     this.emulator.resize(c, r);
-    try {
-      this.current?.resize(c, r);
-    } catch {
-      // the process exited between the check and the resize
-    }
+    this.host.resize(c, r);
+  }
+
+  /** Resolves once everything written so far is in the terminal log on disk. */
+  drainLog(): Promise<void> {
+    return this.host.drain();
   }
 
   subscribe(listener: (data: string) => void): () => void {
@@ -120,27 +162,14 @@ export class TaskTerminal {
   async stop(graceMs: number): Promise<void> {
     const p = this.current;
     if (!p) return;
-    const gone = new Promise<void>((resolve) => p.onExit(() => resolve()));
-    signal(p.pid, 'SIGTERM');
-    const timer = setTimeout(() => signal(p.pid, 'SIGKILL'), graceMs);
-    await gone;
+    this.host.signal('SIGTERM');
+    const timer = setTimeout(() => this.host.signal('SIGKILL'), graceMs);
+    await p.exited;
     clearTimeout(timer);
   }
 
   dispose(): void {
-    this.log.close();
     this.emulator.dispose();
     this.listeners.clear();
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  // The agent leads its own session: signal the whole process group so its children stop too.
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, sig);
-    } catch {
-      // already gone
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, rmSync, statSync, writev, writevSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writev, writevSync } from 'node:fs';
 
 const FLUSH_BYTES = 256 * 1024;
 const FLUSH_MS = 100;
@@ -19,6 +19,7 @@ export class TerminalLog {
   private timer: NodeJS.Timeout | null = null;
   private writing = false;
   private closed = false;
+  private readonly drained: (() => void)[] = [];
 
   constructor(
     private readonly file: string,
@@ -51,6 +52,7 @@ export class TerminalLog {
     writev(this.fd, bufs, null, (err) => {
       this.writing = false;
       if (!err) this.size += length;
+      for (const done of this.drained.splice(0)) done();
       if (this.closed) return this.closeNow();
       if (this.pendingLength >= FLUSH_BYTES) this.flush();
       else if (this.pending.length && !this.timer) {
@@ -87,6 +89,22 @@ export class TerminalLog {
     this.size = 0;
   }
 
+  /**
+   * Resolves once everything written so far is on disk (the write in flight, then the rest at
+   * once), so the files can be read as the whole record up to this moment.
+   */
+  async drain(): Promise<void> {
+    while (this.writing) await new Promise<void>((r) => this.drained.push(r));
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.pending.length) {
+      const { bufs, length } = this.take();
+      writevSync(this.fd, bufs);
+      this.size += length;
+    }
+  }
+
   /** Writes what is left and closes the file (after the write in flight, if any). */
   close(): void {
     if (this.closed) return;
@@ -112,4 +130,28 @@ export class TerminalLog {
       // already closed
     }
   }
+}
+
+/** A log and its rotations, oldest first: what `muster log` and the scrollback read, in order. */
+export function logFiles(file: string, keep: number): string[] {
+  const rotated = Array.from({ length: keep }, (_, i) => `${file}.${keep - i}`);
+  return [...rotated, file].filter((f) => existsSync(f));
+}
+
+/** The bytes of a log and its rotations, oldest first, as one buffer. */
+export function readLog(file: string, keep: number): Buffer {
+  return Buffer.concat(logFiles(file, keep).map((f) => readFileSync(f)));
+}
+
+/** The last `maxBytes` (or fewer) of a log and its rotations, as text. */
+export function readLogTail(file: string, keep: number, maxBytes: number): string {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (const f of logFiles(file, keep).reverse()) {
+    if (size >= maxBytes) break;
+    const bytes = readFileSync(f);
+    parts.unshift(bytes.subarray(Math.max(0, bytes.length - (maxBytes - size))));
+    size += Math.min(bytes.length, maxBytes - size);
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

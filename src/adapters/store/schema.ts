@@ -1,13 +1,22 @@
 import { z } from 'zod';
 import type { MergeRun } from '../../core/merge-plan.js';
 import type { MusterState } from '../../core/state.js';
+import { AGENT_INTEGRATIONS } from '../../core/agent-integration.js';
 import { ACTIVITIES, RISKS, TASK_STATES } from '../../core/task.js';
 import { portsViewSchema, sessionViewSchema } from '../../protocol/shapes.js';
+
+/** Since version 2 the store keeps a reference to the prompt's file, never the text. */
+export const promptRefSchema = z.object({
+  // Only the place muster itself writes: a hand-edited store must not make it read elsewhere.
+  file: z.string().regex(/^tasks\/[1-9]\d*\/prompt\.txt$/, { error: 'tasks/<id>/prompt.txt' }),
+  bytes: z.number().int().nonnegative(),
+  preview: z.string(),
+});
 
 const storedTaskSchema = z.object({
   id: z.number().int().positive(),
   title: z.string(),
-  prompt: z.string(),
+  prompt: promptRefSchema,
   agent: z.string(),
   writes: z.array(z.string()),
   reads: z.array(z.string()),
@@ -23,6 +32,23 @@ const storedTaskSchema = z.object({
   sessions: z.array(sessionViewSchema),
   feedback: z.array(z.string()).default([]),
   handoffFrom: z.string().nullable().default(null),
+  summary: z.string().nullable().default(null),
+  conversations: z
+    .array(
+      z.object({
+        agent: z.string(),
+        kind: z.enum(AGENT_INTEGRATIONS).nullable().default(null),
+        id: z.string(),
+        transcript: z.string().nullable(),
+        startedAt: z.string(),
+        feedbackSeen: z.number().int(),
+      }),
+    )
+    .default([]),
+  idleWithWork: z.boolean().default(false),
+  integration: z.boolean().default(true),
+  // Added in version 3 (see migrations.ts), which derives it for older tasks.
+  setup: z.object({ done: z.array(z.string()), complete: z.boolean() }),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -34,7 +60,16 @@ const lockOwnerSchema = z.union([
 const lockRequestSchema = z.object({ resource: z.string(), mode: z.enum(['read', 'write']) });
 const lockTableSchema = z.object({
   locks: z.array(lockRequestSchema.extend({ owner: lockOwnerSchema, acquiredAt: z.string(), expiresAt: z.string().nullable(), declared: z.boolean() })),
-  waiters: z.array(z.object({ id: z.number().int(), owner: lockOwnerSchema, requests: z.array(lockRequestSchema), ttlMs: z.number().nullable(), enqueuedAt: z.string(), deadline: z.string() })),
+  waiters: z.array(
+    z.object({
+      id: z.number().int(),
+      owner: lockOwnerSchema,
+      requests: z.array(lockRequestSchema),
+      ttlMs: z.number().nullable(),
+      enqueuedAt: z.string(),
+      deadline: z.string(),
+    }),
+  ),
   nextWaiterId: z.number().int(),
 });
 
@@ -62,7 +97,10 @@ export const storeSchema = z.object({
   acknowledgedBlockers: z.array(z.string()).default([]),
   merges: z.array(mergeRecordSchema).default([]),
   // The run is the core's own data, checked by the core when it is advanced.
-  mergeRun: z.custom<MergeRun>((v) => v === null || (typeof v === 'object' && v !== null && 'task' in v && 'phase' in v)).nullable().default(null),
+  mergeRun: z
+    .custom<MergeRun>((v) => v === null || (typeof v === 'object' && v !== null && 'task' in v && 'phase' in v))
+    .nullable()
+    .default(null),
   mergeResults: z
     .array(
       z.object({

@@ -9,9 +9,10 @@ export function registerAgentCommands(program: Command, task: Command): void {
     .command('done')
     .description('mark a task done: it goes to review (inside a task worktree the id may be left out)')
     .argument('[id]', 'task id (default: the task of this worktree)')
+    .option('--summary <text>', 'what was done and how it was checked; kept on the task and shown in the merge view')
     .option('--json', 'print the task as JSON')
-    .action(async (id: string | undefined, o: { json?: boolean }) => {
-      const t = await withClient((c) => c.call('task.done', { id: id === undefined ? undefined : parseTaskId(id) }));
+    .action(async (id: string | undefined, o: { summary?: string; json?: boolean }) => {
+      const t = await withClient((c) => c.call('task.done', { id: id === undefined ? undefined : parseTaskId(id), summary: o.summary }));
       if (o.json) printJson(taskJson(t));
       else println(`#${t.id} is ready for review.`);
     });
@@ -20,9 +21,10 @@ export function registerAgentCommands(program: Command, task: Command): void {
     .command('retry')
     .description('run a failed, stalled or cancelled task again, in the same worktree and branch')
     .argument('<id>', 'task id')
+    .option('--fresh', "start the agent's conversation cold instead of resuming it")
     .option('--json', 'print the task as JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
-      const t = await withClient((c) => c.call('task.retry', { id: parseTaskId(id) }));
+    .action(async (id: string, o: { fresh?: boolean; json?: boolean }) => {
+      const t = await withClient((c) => c.call('task.retry', { id: parseTaskId(id), fresh: !!o.fresh }));
       if (o.json) printJson(taskJson(t));
       else println(`#${t.id} queued again (${t.state}${t.reason ? `: ${t.reason}` : ''}).`);
     });
@@ -30,14 +32,20 @@ export function registerAgentCommands(program: Command, task: Command): void {
   const agent = program.command('agent').description('what agents tell the supervisor about themselves');
   agent
     .command('status')
-    .description('report this agent\'s activity (for agent hooks); acts for the task of this worktree')
+    .description("report this agent's activity (for agent hooks); acts for the task of this worktree")
     .argument('<status>', 'working | waiting-input | idle')
     .option('--task <id>', 'the task, when not run inside its worktree')
+    .option('--note <text>', 'what the agent needs, shown to the operator')
     .option('--json', 'print the task as JSON')
-    .action(async (status: string, o: { task?: string; json?: boolean }) => {
-      if (!['working', 'waiting-input', 'idle'].includes(status)) throw new MusterError('bad-input', `Unknown status "${status}": use working, waiting-input or idle.`);
+    .action(async (status: string, o: { task?: string; note?: string; json?: boolean }) => {
+      if (!['working', 'waiting-input', 'idle'].includes(status))
+        throw new MusterError('bad-input', `Unknown status "${status}": use working, waiting-input or idle.`);
       const t = await withClient((c) =>
-        c.call('agent.status', { status: status as 'working' | 'waiting-input' | 'idle', task: o.task === undefined ? undefined : parseTaskId(o.task) }),
+        c.call('agent.status', {
+          status: status as 'working' | 'waiting-input' | 'idle',
+          task: o.task === undefined ? undefined : parseTaskId(o.task),
+          note: o.note,
+        }),
       );
       if (o.json) printJson(taskJson(t));
       else println(`#${t.id} ${t.activity}`);

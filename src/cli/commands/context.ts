@@ -30,7 +30,7 @@ export function registerContextCommands(program: Command, task: Command): void {
     .action(async (o: { section?: string; json?: boolean }) => {
       const r = await withClient((c) => c.call('context.show', { section: o.section }));
       if (o.json) printJson(r);
-      else process.stdout.write(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
+      else println(r.text.endsWith('\n') ? r.text.slice(0, -1) : r.text);
     });
 
   context

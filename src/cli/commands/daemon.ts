@@ -13,6 +13,23 @@ export function registerDaemonCommands(program: Command): void {
     });
 
   program
+    .command('worker', { hidden: true })
+    .description("host the agents' terminals beside the supervisor (the supervisor starts it)")
+    .action(async () => {
+      const { runWorker } = await import('../../adapters/worker/pty-host.js');
+      process.exitCode = await runWorker(process.cwd());
+    });
+
+  program
+    .command('doctor')
+    .description('check the store; with --recover, rebuild a damaged one from its last good copy and journal')
+    .option('--recover', 'rebuild a damaged store (the damaged file is kept beside it)')
+    .action(async (o: { recover?: boolean }) => {
+      const { runDoctor } = await import('../../supervisor/daemon.js');
+      process.exitCode = await runDoctor(process.cwd(), { recover: Boolean(o.recover) });
+    });
+
+  program
     .command('stop')
     .description('stop the supervisor; agents get SIGTERM, then SIGKILL, and their tasks stay restartable')
     .action(async () => {
@@ -21,7 +38,7 @@ export function registerDaemonCommands(program: Command): void {
         ({ client } = await connect({ autostart: false }));
       } catch (e) {
         if (e instanceof NotRunningError) {
-          println('No muster supervisor is running for this repository.');
+          println(e.message);
           return;
         }
         throw e;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { connect } from '../../client/connect.js';
 import { EXIT } from '../../protocol/errors.js';
+import { printError } from '../output.js';
 
 /** `muster guard pre-commit`: run by the hook muster installs in agent worktrees. */
 export function registerGuardCommand(program: Command): void {
@@ -17,14 +18,13 @@ export function registerGuardCommand(program: Command): void {
         const r = await client.call('lock.guard', { paths });
         if (!r.violations.length) return;
         const holders = [...new Set(r.violations.map((v) => ('task' in v.holder ? `#${v.holder.task}` : 'the operator')))];
-        process.stderr.write(
+        printError(
           [
             `muster: commit refused: #${r.task} would change paths write-locked by ${holders.join(', ')}:`,
             ...r.violations.map((v) => `  ${v.detail}`),
             'To proceed: unstage them (git restore --staged <path>), wait until the lock is free',
             `(muster lock acquire <path> --wait 600), or ask the operator. A commit made with --no-verify`,
             'is still reported as a lock violation.',
-            '',
           ].join('\n'),
         );
         process.exitCode = EXIT.failure;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, MusterError } from '../../protocol/errors.js';
 import type { LockView } from '../../protocol/shapes.js';
 import { parseTaskId } from '../args.js';
-import { printJson, println, table } from '../output.js';
+import { printError, printJson, println, table } from '../output.js';
 import { withClient } from '../session.js';
 
 /** `30`, `30s`, `10m`, `2h`, `1d` → milliseconds. */
@@ -16,7 +16,7 @@ export function parseDuration(raw: string, flag: string): number {
 }
 
 function ownerText(o: LockView['owner']): string {
-  return 'task' in o ? `#${o.task}` : o.pid === 0 ? 'operator (import)' : `operator pid ${o.pid}`;
+  return 'task' in o ? `#${o.task}` : o.pid === 0 ? 'the operator' : `operator pid ${o.pid}`;
 }
 
 function age(iso: string): string {
@@ -28,7 +28,13 @@ export function locksTable(locks: LockView[]): string {
   if (!locks.length) return 'No locks are held.';
   return table(
     ['RESOURCE', 'MODE', 'OWNER', 'AGE', 'STATE'],
-    locks.map((l) => [l.resource, l.mode, ownerText(l.owner), age(l.acquiredAt), `${l.state}${l.declared ? ' (declared)' : ''}${l.expiresAt && l.state === 'active' ? ` until ${l.expiresAt.slice(11, 19)}` : ''}`]),
+    locks.map((l) => [
+      l.resource,
+      l.mode,
+      ownerText(l.owner),
+      age(l.acquiredAt),
+      `${l.state}${l.declared ? ' (declared)' : ''}${l.expiresAt && l.state === 'active' ? ` until ${l.expiresAt.slice(11, 19)}` : ''}`,
+    ]),
   );
 }
 
@@ -72,8 +78,8 @@ export function registerLockCommands(program: Command): void {
         if (!o.json) println(`Locked ${r.locks.map((l) => `${l.resource} (${l.mode})`).join(', ')} for ${ownerText(r.locks[0]!.owner)}.`);
         return;
       }
-      process.stderr.write(`muster: not granted, nothing was locked:\n${r.conflicts.map((c) => `  ${c.detail}`).join('\n')}\n`);
-      process.stderr.write(`Wait for it with --wait SECONDS, work elsewhere, or ask the operator (muster lock list).\n`);
+      printError(`muster: not granted, nothing was locked:\n${r.conflicts.map((c) => `  ${c.detail}`).join('\n')}`);
+      printError('Wait for it with --wait SECONDS, work elsewhere, or ask the operator (muster lock list).');
       process.exitCode = EXIT.conflict;
     });
 
@@ -85,7 +91,9 @@ export function registerLockCommands(program: Command): void {
     .option('--task <id>', 'act for this task')
     .option('--json', 'print the result as JSON')
     .action(async (paths: string[], o: { all?: boolean; task?: string; json?: boolean }) => {
-      const r = await withClient((c) => c.call('lock.release', { resources: paths, all: !!o.all, task: o.task === undefined ? undefined : parseTaskId(o.task) }));
+      const r = await withClient((c) =>
+        c.call('lock.release', { resources: paths, all: !!o.all, task: o.task === undefined ? undefined : parseTaskId(o.task) }),
+      );
       if (o.json) {
         printJson(r);
         return;

@@ -1,21 +1,38 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { Command } from 'commander';
+import { connect } from '../../client/connect.js';
+import { failingPart } from '../../core/gate-output.js';
 import { EXIT } from '../../protocol/errors.js';
+import type { ResultOf } from '../../protocol/methods.js';
+import { mergeStepWords } from '../../protocol/merge-steps.js';
+import { nextStepAfter, nextStepCommand } from '../../protocol/next-step.js';
 import type { ConflictView, MergeEntry } from '../../protocol/shapes.js';
 import { parseTaskId } from '../args.js';
-import { printJson, println, table, taskJson } from '../output.js';
+import { printError, printJson, println, table, taskJson } from '../output.js';
 import { withClient } from '../session.js';
+import { parseTopicEvent } from '../../protocol/topics.js';
 
 export function conflictsTable(conflicts: ConflictView[]): string {
   if (!conflicts.length) return 'No conflicts.';
-  return table(['KIND', 'TASKS', 'DETAIL'], conflicts.map((c) => [c.kind, c.tasks.map((t) => `#${t}`).join(' '), c.detail]));
+  return table(
+    ['KIND', 'TASKS', 'DETAIL'],
+    conflicts.map((c) => [c.kind, c.tasks.map((t) => `#${t}`).join(' '), c.detail]),
+  );
 }
 
 function entryText(e: MergeEntry, n: number): string {
   const t = e.task;
-  const lines = [`${n}. #${t.id} ${t.title}  (${t.risk} risk, ${e.commits.length} commit${e.commits.length === 1 ? '' : 's'}, ${e.files.length} file${e.files.length === 1 ? '' : 's'})`];
-  if (e.result && !e.result.landed) lines.push(`   last attempt: ${e.result.message}`);
+  const lines = [
+    `${n}. #${t.id} ${t.title}  (${t.risk} risk, ${e.commits.length} commit${e.commits.length === 1 ? '' : 's'}, ${e.files.length} file${e.files.length === 1 ? '' : 's'})`,
+  ];
+  if (e.result && !e.result.landed) {
+    const step = nextStepAfter(e.result.reason);
+    lines.push(`   last attempt: ${e.result.message}${step ? ` ${nextStepCommand(step, t.id)}` : ''}`);
+  }
   for (const c of e.conflicts) lines.push(`   ${c.kind}: ${c.detail}`);
   if (e.uncommitted.length) lines.push(`   not committed, so not merged: ${e.uncommitted.slice(0, 5).join(', ')}${e.uncommitted.length > 5 ? ', …' : ''}`);
+  if (e.uncommitted.length && e.commitRefused)
+    lines.push(`   the commit guard refused its commit at ${new Date(e.commitRefused.at).toTimeString().slice(0, 5)}: ${e.commitRefused.details.join('; ')}`);
   return lines.join('\n');
 }
 
@@ -52,14 +69,36 @@ export function registerMergeCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--json', 'print the result as JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      const r = await withClient((c) => c.call('merge.approve', { id: parseTaskId(id) }));
+      const task = parseTaskId(id);
+      const { client } = await connect();
+      let r: ResultOf<'merge.approve'>;
+      try {
+        // Each step and gate as it starts, on stderr: a gate run can take minutes.
+        const progress = approveProgress(task, (line) => printError(line));
+        client.onEvent((e) => {
+          const t = parseTopicEvent(e);
+          if (t?.topic === 'task' && t.data.id === task) progress.reason(t.data.reason);
+        });
+        await client.call('subscribe', { topics: ['task'] });
+        r = await client.call('merge.approve', { id: task });
+        progress.finished(r);
+      } finally {
+        client.close();
+      }
       if (o.json) printJson(r);
       if (r.landed) {
-        if (!o.json) println(`Landed #${id} on ${r.target}: ${r.from.slice(0, 7)} -> ${r.to.slice(0, 7)}${r.warning ? `\n${r.warning}` : ''}`);
+        if (!o.json) println(`Landed #${task} on ${r.target}: ${r.from.slice(0, 7)} -> ${r.to.slice(0, 7)}${r.warning ? `\n${r.warning}` : ''}`);
         return;
       }
-      process.stderr.write(`muster: ${r.message}\n`);
-      if (r.gate) process.stderr.write(`--- ${r.gate.name} output (end) ---\n${r.gate.output.slice(-4000)}\n`);
+      printError(`muster: ${r.message}`);
+      if (r.gate)
+        printError(
+          `--- the failing part of the ${r.gate.name} gate's output ---\n${failingPart(stripVTControlCharacters(r.gate.output))
+            .map((l) => l.text)
+            .join('\n')}\n---`,
+        );
+      const step = nextStepAfter(r.reason);
+      if (step) printError(nextStepCommand(step, task));
       process.exitCode = EXIT.conflict;
     });
 
@@ -93,4 +132,31 @@ export function registerMergeCommands(program: Command): void {
       if (o.json) printJson(r);
       else println(`Undid the merge of #${r.task}: ${r.target} is back at ${r.to.slice(0, 7)} (was ${r.from.slice(0, 7)}, kept under refs/muster/undone/).`);
     });
+}
+
+/**
+ * Turns the task's reasons during an approval into progress lines: each step as it starts,
+ * and each gate's verdict with its time once the next step (or the result) shows it.
+ */
+export function approveProgress(task: number, print: (line: string) => void, now: () => number = Date.now) {
+  let gate: { name: string; at: number } | null = null;
+  let last: string | null = null;
+  const endGate = (ok: boolean) => {
+    if (gate) print(`#${task}   ${ok ? '✓' : '✗'} gate ${gate.name} ${ok ? 'passed' : 'failed'} (${((now() - gate.at) / 1000).toFixed(1)}s)`);
+    gate = null;
+  };
+  return {
+    reason(reason: string | null): void {
+      const m = mergeStepWords(reason);
+      if (!m || reason === last) return;
+      last = reason;
+      if (gate && m.gate !== gate.name) endGate(true);
+      if (m.gate !== null) gate = { name: m.gate, at: now() };
+      // The first two only announce what the next lines say.
+      if (m.step !== 'integrating' && m.step !== 'gates') print(`#${task} ${m.words}…${m.attempt ? ` (attempt ${m.attempt})` : ''}`);
+    },
+    finished(r: ResultOf<'merge.approve'>): void {
+      endGate(r.landed || !(r.reason === 'gate-failed' && r.gate?.name === gate?.name));
+    },
+  };
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { connect } from '../../client/connect.js';
-import { taskViewSchema, type TaskView } from '../../protocol/shapes.js';
+import { EXIT } from '../../protocol/errors.js';
+import type { TaskView } from '../../protocol/shapes.js';
 import { println } from '../output.js';
+import { parseTopicEvent } from '../../protocol/topics.js';
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
@@ -12,16 +14,15 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('dispatch and supervise without a UI, printing task changes')
-    .option('--until-idle', 'exit 0 once nothing is running and nothing more can start')
+    .option('--until-idle', 'exit once nothing is running and nothing more can start: 0, or 1 when tasks failed')
     .action(async (o: { untilIdle?: boolean }) => {
       const { client } = await connect();
       const seen = new Map<number, string>();
       const describe = (t: TaskView) => `${t.state}${t.reason ? ` (${t.reason})` : ''}`;
       let check: (() => void) | null = null;
       client.onEvent((e) => {
-        if (e.topic !== 'task') return;
-        const t = taskViewSchema.safeParse(e.data);
-        if (!t.success) return;
+        const t = parseTopicEvent(e);
+        if (t?.topic !== 'task') return;
         const now = describe(t.data);
         if (seen.get(t.data.id) !== now) {
           println(`${clock()} #${t.data.id} ${t.data.title}: ${now}`);
@@ -54,9 +55,20 @@ export function registerRunCommand(program: Command): void {
             .call('status', {})
             .then((s) => {
               if (!s.idle) return;
-              const counts = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+              const counts = Object.entries(s.counts)
+                .filter(([, n]) => n > 0)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ');
               println(`${clock()} idle: ${counts || 'no tasks'}`);
               for (const t of s.tasks.filter((x) => x.state === 'ready' || x.state === 'backlog')) println(`  #${t.id} ${t.title}: ${describe(t)}`);
+              // A script waiting for the swarm learns from the exit code that work failed.
+              const failed = s.tasks.filter((x) => x.state === 'failed');
+              if (failed.length) {
+                process.stderr.write(
+                  `muster: ${failed.length} task${failed.length === 1 ? '' : 's'} failed:\n${failed.map((t) => `  #${t.id} ${t.title}: ${t.reason ?? 'failed'}`).join('\n')}\n"muster task show <id>" says why; "muster task retry <id>" runs it again.\n`,
+                );
+                process.exitCode = EXIT.failure;
+              }
               finish();
             })
             .catch((e: Error) => finish(e))

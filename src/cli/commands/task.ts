@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MusterError } from '../../protocol/errors.js';
 import { collect, parseTaskId, readPromptFile } from '../args.js';
-import { printJson, println, taskDetails, taskJson, tasksTable } from '../output.js';
+import { printJson, println, taskDetailText, taskJson, tasksTable } from '../output.js';
 import { withClient } from '../session.js';
 
 interface AddOptions {
@@ -12,6 +12,7 @@ interface AddOptions {
   reads?: string[];
   after?: string[];
   risk?: string;
+  integration?: boolean;
   json?: boolean;
 }
 
@@ -29,13 +30,23 @@ export function registerTaskCommands(program: Command): Command {
     .option('--reads <glob>', 'path or glob the task relies on (read lock); repeatable', collect)
     .option('--after <id>', 'task that must be merged first; repeatable', collect)
     .option('--risk <class>', 'low (no locks) | medium (its locks) | high (runs alone)')
+    .option('--no-integration', "run the agent without muster's hooks, MCP server and session wiring (it still gets the brief)")
     .option('--json', 'print the task as JSON')
     .action(async (title: string, o: AddOptions) => {
       if (o.prompt !== undefined && o.promptFile !== undefined) throw new MusterError('bad-input', 'Give either --prompt or --prompt-file, not both.');
       const prompt = o.promptFile !== undefined ? readPromptFile(o.promptFile) : o.prompt;
       const after = (o.after ?? []).map((a) => parseTaskId(a, '--after id'));
       const t = await withClient((c) =>
-        c.call('task.add', { title, prompt, agent: o.agent, writes: o.writes ?? [], reads: o.reads ?? [], after, risk: o.risk }),
+        c.call('task.add', {
+          title,
+          prompt,
+          agent: o.agent,
+          writes: o.writes ?? [],
+          reads: o.reads ?? [],
+          after,
+          risk: o.risk,
+          integration: o.integration === false ? false : undefined,
+        }),
       );
       if (o.json) printJson(taskJson(t));
       else println(`Added #${t.id} ${t.title} (${t.state}${t.reason ? `: ${t.reason}` : ''})`);
@@ -57,9 +68,11 @@ export function registerTaskCommands(program: Command): Command {
     .argument('<id>', 'task id (3 or #3)')
     .option('--json', 'print the task as JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      const t = await withClient((c) => c.call('task.show', { id: parseTaskId(id) }));
-      if (o.json) printJson(taskJson(t));
-      else println(taskDetails(t));
+      if (o.json) {
+        printJson(taskJson(await withClient((c) => c.call('task.show', { id: parseTaskId(id) }))));
+        return;
+      }
+      println(taskDetailText(await withClient((c) => c.call('task.detail', { id: parseTaskId(id) }))));
     });
 
   task
@@ -103,9 +116,21 @@ export function registerTaskCommands(program: Command): Command {
     .requiredOption('--agent <name>', 'agent preset')
     .option('--json', 'print the task as JSON')
     .action(async (id: string, o: { agent: string; json?: boolean }) => {
-      const t = await withClient((c) => c.call('task.assign', { id: parseTaskId(id), agent: o.agent }));
+      const { t, paused } = await withClient(async (c) => {
+        const t = await c.call('task.assign', { id: parseTaskId(id), agent: o.agent });
+        // A running task was stopped and went back to the queue: it restarts only if dispatch runs.
+        const restarting = t.state === 'ready' && t.sessions.length > 0;
+        return { t, paused: restarting && (await c.call('status', {})).paused };
+      });
       if (o.json) printJson(taskJson(t));
-      else println(`#${t.id} is now assigned to ${t.agent}`);
+      else if (paused)
+        println(
+          `#${t.id} is now assigned to ${t.agent}. Its agent stopped, and dispatch is paused: ${t.agent} starts in the same worktree once you run "muster resume".`,
+        );
+      else
+        println(
+          `#${t.id} is now assigned to ${t.agent}${t.state === 'ready' && t.sessions.length > 0 ? `; ${t.agent} starts in the same worktree with a hand-off note` : ''}.`,
+        );
     });
   return task;
 }

@@ -1,61 +1,111 @@
 import { existsSync } from 'node:fs';
+import { isCollectable } from '../../core/task-states.js';
 import { updateTask } from '../../core/task-queue.js';
-import type { TaskState } from '../../core/task.js';
 import { archiveTaskWork } from '../../adapters/git/snapshot.js';
+import { describeProcesses } from '../../adapters/proc/process-groups.js';
 import { listWorktrees, removeWorktree, withWorktreeRegistry } from '../../adapters/git/worktrees.js';
 import { runGit } from '../../adapters/git/git.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
-import type { Supervisor } from '../supervisor.js';
+import type { Services } from '../services.js';
 import { worktreesRoot } from '../launch.js';
+import { keepDetachedHeads } from '../reconcile.js';
+import { pauseAt } from '../test-pause.js';
 
 /**
  * Removes the worktrees of merged and cancelled tasks (with --force also failed and stalled
- * ones, and muster worktrees no task knows), each only after its work is archived under
- * refs/muster/archive/; prunes registrations whose directory is gone.
+ * ones, and muster worktrees no task knows), each only once a snapshot of everything in it is
+ * kept under refs/muster/archive/ (a worktree whose snapshot cannot be shown complete is kept,
+ * with the reason); prunes registrations whose directory is gone.
  */
-export async function gc(sup: Supervisor, p: ParsedParamsOf<'gc'>, caller?: Caller): Promise<ResultOf<'gc'>> {
-  const mainRoot = sup.ctx.paths.repo.mainRoot;
-  const collectable: TaskState[] = p.force ? ['merged', 'cancelled', 'failed', 'stalled'] : ['merged', 'cancelled'];
+export async function gc(sup: Services, p: ParsedParamsOf<'gc'>, caller?: Caller): Promise<ResultOf<'gc'>> {
+  const mainRoot = sup.cell.ctx.paths.repo.mainRoot;
   const removed: ResultOf<'gc'>['removed'] = [];
   const kept: ResultOf<'gc'>['kept'] = [];
-  const actor = sup.actorOf(caller);
+  const actor = sup.cell.actorOf(caller);
+  const exclude = sup.cell.config.worktrees.archive_exclude;
 
-  for (const task of sup.state.tasks) {
+  for (const task of sup.cell.state.tasks) {
     if (!task.worktree) continue;
-    if (!collectable.includes(task.state)) {
-      if (['failed', 'stalled'].includes(task.state)) kept.push({ task: task.id, path: task.worktree, why: `${task.state}; "muster gc --force" removes it after archiving` });
+    if (!isCollectable(task.state, p.force)) {
+      if (isCollectable(task.state, true))
+        kept.push({ task: task.id, path: task.worktree, why: `${task.state}; "muster gc --force" removes it after archiving` });
       continue;
     }
     if (sup.runtime.isRunning(task.id)) {
       kept.push({ task: task.id, path: task.worktree, why: 'its agent is still running' });
       continue;
     }
-    const archive = existsSync(task.worktree) || task.branch ? await archiveTaskWork(mainRoot, task.id, { worktree: existsSync(task.worktree) ? task.worktree : null, branch: task.branch }, 'gc') : null;
-    await removeWorktree(mainRoot, task.worktree);
-    removed.push({ task: task.id, path: task.worktree, archive: archive?.ref ?? null });
-    await sup.apply(updateTask(sup.state, task.id, { worktree: null, ports: null }, sup.now()), [
-      { actor, kind: 'worktree-removed', details: { task: task.id, path: task.worktree, archive: archive?.ref ?? null, commit: archive?.commit ?? null } },
+    // What its runs left behind (setsid, nohup) goes before its worktree does.
+    const alive = await sup.runtime.stop(task.id);
+    if (alive.length) {
+      kept.push({ task: task.id, path: task.worktree, why: `processes of its run are still alive after SIGKILL (${describeProcesses(alive)})` });
+      continue;
+    }
+    await pauseAt(sup.cell, 'gc:archive');
+    const archive = await archiveTaskWork(mainRoot, task.id, { worktree: task.worktree, branch: task.branch }, 'gc', { exclude });
+    if (!archive.ok) {
+      kept.push({ task: task.id, path: task.worktree, why: `not removed: ${archive.reason}; nothing was deleted` });
+      sup.cell.audit([{ actor, kind: 'worktree-kept', details: { task: task.id, path: task.worktree, why: archive.reason } }]);
+      continue;
+    }
+    await pauseAt(sup.cell, 'gc:remove');
+    const failed = await removeWorktree(mainRoot, archive.kept).then(
+      () => null,
+      (e: unknown) => (e as Error).message,
+    );
+    if (failed) {
+      kept.push({ task: task.id, path: task.worktree, why: `archived at ${archive.ref ?? 'no ref'}, but removing it failed: ${failed}` });
+      continue;
+    }
+    removed.push({ task: task.id, path: task.worktree, archive: archive.ref });
+    await sup.cell.apply(updateTask(sup.cell.state, task.id, { worktree: null, ports: null }, sup.cell.now()), [
+      {
+        actor,
+        kind: 'worktree-removed',
+        details: {
+          task: task.id,
+          path: task.worktree,
+          archive: archive.ref,
+          commit: archive.commit,
+          nested: archive.nested,
+          skipped: archive.skipped,
+          reflog: archive.reflog,
+        },
+      },
     ]);
   }
 
-  const root = worktreesRoot(sup.config, mainRoot);
-  const known = new Set(sup.state.tasks.map((t) => t.worktree).filter(Boolean));
+  const root = worktreesRoot(sup.cell.config, mainRoot);
+  const known = new Set(sup.cell.state.tasks.map((t) => t.worktree).filter(Boolean));
   let pruned = 0;
-  for (const w of await listWorktrees(mainRoot)) {
-    if (!w.path.startsWith(`${root}/`) || known.has(w.path)) continue;
-    if (!existsSync(w.path)) {
-      await runGit(mainRoot, ['worktree', 'unlock', w.path]);
-      pruned++;
-      continue;
-    }
+  const orphans = (await listWorktrees(mainRoot)).filter((w) => w.path.startsWith(`${root}/`) && !known.has(w.path));
+  const gone = orphans.filter((w) => !existsSync(w.path));
+  await keepDetachedHeads(sup.cell, gone);
+  for (const w of gone) {
+    await runGit(mainRoot, ['worktree', 'unlock', w.path]);
+    pruned++;
+  }
+  for (const w of orphans) {
+    if (gone.includes(w)) continue;
     if (!p.force) {
       kept.push({ task: null, path: w.path, why: 'no task owns it; "muster gc --force" archives and removes it' });
       continue;
     }
     const id = Number(/task-(\d+)$/.exec(w.path)?.[1] ?? 0);
-    const archive = await archiveTaskWork(mainRoot, id, { worktree: w.path, branch: w.branch }, 'gc of an orphan worktree');
-    await removeWorktree(mainRoot, w.path);
-    removed.push({ task: id, path: w.path, archive: archive?.ref ?? null });
+    const archive = await archiveTaskWork(mainRoot, id, { worktree: w.path, branch: w.branch }, 'gc of an orphan worktree', { exclude });
+    if (!archive.ok) {
+      kept.push({ task: null, path: w.path, why: `not removed: ${archive.reason}; nothing was deleted` });
+      continue;
+    }
+    const failed = await removeWorktree(mainRoot, archive.kept).then(
+      () => null,
+      (e: unknown) => (e as Error).message,
+    );
+    if (failed) {
+      kept.push({ task: null, path: w.path, why: `archived at ${archive.ref ?? 'no ref'}, but removing it failed: ${failed}` });
+      continue;
+    }
+    removed.push({ task: id, path: w.path, archive: archive.ref });
   }
   await withWorktreeRegistry(mainRoot, () => runGit(mainRoot, ['worktree', 'prune']));
   return { removed, kept, pruned };

@@ -1,13 +1,13 @@
-import { TASK_STATES } from '../../core/task.js';
+import { holdsWorker, TASK_STATES } from '../../core/task.js';
 import type { ResultOf } from '../../protocol/methods.js';
-import type { Supervisor } from '../supervisor.js';
+import type { Services } from '../services.js';
 import { taskViews } from '../views.js';
 
-export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
+export async function status(sup: Services): Promise<ResultOf<'status'>> {
   // The one await comes first: everything after it is read from the same moment, so the
   // counts, the tasks and `idle` never disagree (a task may finish during a read of the tip).
-  const targetTip = await sup.targetTip();
-  const { ctx, state } = sup;
+  const targetTip = await sup.cell.targetTip();
+  const { ctx, state } = sup.cell;
   const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((s) => [s, 0]));
   for (const t of state.tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   return {
@@ -15,23 +15,23 @@ export async function status(sup: Supervisor): Promise<ResultOf<'status'>> {
     target: ctx.target,
     targetTip,
     daemon: { pid: ctx.pid, startedAt: ctx.startedAt, socket: ctx.paths.socketPath },
-    workers: { running: counts.running ?? 0, max: sup.config.parallel.max_workers },
+    workers: { running: state.tasks.filter(holdsWorker).length, max: sup.cell.config.parallel.max_workers },
     paused: state.paused,
     counts,
     blockers: { unread: sup.context.unread() },
     configError: ctx.configError,
-    agents: sup.agentNames,
-    defaultAgent: sup.config.default_agent,
-    idle: sup.idle,
+    agents: sup.cell.agentNames,
+    defaultAgent: sup.cell.config.default_agent,
+    idle: sup.dispatcher.idle,
     tasks: taskViews(state),
     locks: sup.locks.views(),
     conflicts: sup.scanner.conflicts,
   };
 }
 
-export async function setPaused(sup: Supervisor, paused: boolean, actor: string): Promise<{ paused: boolean }> {
-  if (sup.state.paused !== paused) {
-    await sup.apply({ ...sup.state, paused }, [{ actor, kind: paused ? 'dispatch-paused' : 'dispatch-resumed', details: {} }]);
+export async function setPaused(sup: Services, paused: boolean, actor: string): Promise<{ paused: boolean }> {
+  if (sup.cell.state.paused !== paused) {
+    await sup.cell.apply({ ...sup.cell.state, paused }, [{ actor, kind: paused ? 'dispatch-paused' : 'dispatch-resumed', details: {} }]);
   }
-  return { paused: sup.state.paused };
+  return { paused: sup.cell.state.paused };
 }

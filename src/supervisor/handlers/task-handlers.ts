@@ -1,14 +1,14 @@
-import { existsSync } from 'node:fs';
 import { normalizeResource } from '../../core/glob.js';
-import { addTask, getTask, moveTask, settleDependencies, transition, updateTask, validateTaskInput } from '../../core/task-queue.js';
-import { archiveTaskWork } from '../../adapters/git/snapshot.js';
+import { getTask } from '../../core/task-queue.js';
+import { readPrompt } from '../../adapters/store/prompt-files.js';
 import { formatId, type Risk, type TaskId } from '../../core/task.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { TaskView } from '../../protocol/shapes.js';
-import type { Supervisor } from '../supervisor.js';
+import type { Services } from '../services.js';
 import { queuePositions, taskView, taskViews } from '../views.js';
-import { unwrap } from './refusal.js';
+import { summaryFrom } from './agent-handlers.js';
+import { runCommand } from './run-command.js';
 
 /** Declared locks are repository-relative, like paths in a spec file. */
 function normalizePatterns(raws: readonly string[], flag: string): string[] {
@@ -19,122 +19,94 @@ function normalizePatterns(raws: readonly string[], flag: string): string[] {
   });
 }
 
-export function viewOf(sup: Supervisor, id: TaskId): TaskView {
-  const task = getTask(sup.state, id);
+export function viewOf(sup: Services, id: TaskId): TaskView {
+  const task = getTask(sup.cell.state, id);
   if (!task) throw new MusterError('not-found', `No task ${formatId(id)}. "muster task list" shows the tasks there are.`);
-  return taskView(task, queuePositions(sup.state).get(id) ?? null);
+  return taskView(task, queuePositions(sup.cell.state).get(id) ?? null);
 }
 
-export async function taskAdd(sup: Supervisor, p: ParsedParamsOf<'task.add'>, caller?: Caller): Promise<ResultOf<'task.add'>> {
-  const writes = normalizePatterns(p.writes, '--writes');
-  const reads = normalizePatterns(p.reads, '--reads');
-  const input = unwrap(
-    validateTaskInput(
-      sup.state,
-      {
-        title: p.title,
-        prompt: p.prompt,
-        agent: p.agent ?? sup.config.default_agent,
-        writes,
-        reads,
-        after: p.after,
-        risk: p.risk as Risk | undefined,
-      },
-      sup.agentNames,
-    ),
-  );
-  const { state, task } = addTask(sup.state, input, sup.now());
-  await sup.apply(state, [{ actor: sup.actorOf(caller), kind: 'task-added', details: { task: task.id, title: task.title, agent: task.agent, risk: task.risk, after: task.after } }]);
-  return viewOf(sup, task.id);
+export async function taskAdd(sup: Services, p: ParsedParamsOf<'task.add'>, caller?: Caller): Promise<ResultOf<'task.add'>> {
+  const input = {
+    title: p.title,
+    prompt: p.prompt,
+    agent: p.agent ?? sup.cell.config.default_agent,
+    writes: normalizePatterns(p.writes, '--writes'),
+    reads: normalizePatterns(p.reads, '--reads'),
+    after: p.after,
+    risk: p.risk as Risk | undefined,
+    integration: p.integration,
+  };
+  const d = await runCommand(sup, { kind: 'add', input, agents: sup.cell.agentNames, actor: sup.cell.actorOf(caller) });
+  const saved = d.prepare.find((e) => e.kind === 'save-prompt');
+  return { ...viewOf(sup, d.task), prompt: saved?.text };
 }
 
-export function taskList(sup: Supervisor): ResultOf<'task.list'> {
-  return taskViews(sup.state);
+export function taskList(sup: Services): ResultOf<'task.list'> {
+  return taskViews(sup.cell.state);
 }
 
-export function taskShow(sup: Supervisor, p: ParsedParamsOf<'task.show'>): ResultOf<'task.show'> {
+/** The one view with the prompt's text: lists and events carry only its size and first line. */
+export function taskShow(sup: Services, p: ParsedParamsOf<'task.show'>): ResultOf<'task.show'> {
+  const view = viewOf(sup, p.id);
+  const task = getTask(sup.cell.state, p.id);
+  const prompt = task ? readPrompt(sup.cell.ctx.paths.stateDir, task) : null;
+  // The task is shown whatever became of its prompt file, with what became of it.
+  if (prompt && !prompt.ok) return { ...view, promptError: prompt.error.message };
+  return { ...view, prompt: prompt?.value };
+}
+
+export async function taskCancel(sup: Services, p: ParsedParamsOf<'task.cancel'>, caller?: Caller): Promise<ResultOf<'task.cancel'>> {
+  await runCommand(sup, { kind: 'cancel', id: p.id, actor: sup.cell.actorOf(caller) });
   return viewOf(sup, p.id);
 }
 
-export async function taskCancel(sup: Supervisor, p: ParsedParamsOf<'task.cancel'>, caller?: Caller): Promise<ResultOf<'task.cancel'>> {
-  const task = getTask(sup.state, p.id);
-  if (!task) return viewOf(sup, p.id);
-  if (task.state === 'cancelled') throw new MusterError('invalid-state', `Task ${formatId(p.id)} is already cancelled.`);
-  if (task.state === 'merged' || task.state === 'merging') throw new MusterError('invalid-state', `Task ${formatId(p.id)} is ${task.state}; a landed task cannot be cancelled ("muster merge undo" takes a merge back).`);
-  await sup.runtime.stop(p.id);
-  const archive = await archiveTaskWork(sup.ctx.paths.repo.mainRoot, p.id, { worktree: task.worktree && existsSync(task.worktree) ? task.worktree : null, branch: task.branch }, 'cancelled');
-  const next = unwrap(transition(sup.state, p.id, 'cancelled', sup.now(), `cancelled by ${sup.actorOf(caller)}${archive ? `; work kept at ${archive.ref}` : ''}`));
-  await sup.apply(updateTask(next, p.id, { ports: null }, sup.now()), [
-    { actor: sup.actorOf(caller), kind: 'task-cancelled', details: { task: p.id, from: task.state, archive: archive?.ref ?? null, commit: archive?.commit ?? null } },
-  ]);
-  await sup.afterTaskEnded(p.id);
-  return viewOf(sup, p.id);
+export async function taskMove(sup: Services, p: ParsedParamsOf<'task.move'>, caller?: Caller): Promise<ResultOf<'task.move'>> {
+  await runCommand(sup, { kind: 'move', id: p.id, move: p.move, actor: sup.cell.actorOf(caller) });
+  return taskViews(sup.cell.state);
 }
 
-export async function taskMove(sup: Supervisor, p: ParsedParamsOf<'task.move'>, caller?: Caller): Promise<ResultOf<'task.move'>> {
-  const next = unwrap(moveTask(sup.state, p.id, p.move));
-  await sup.apply(next, [{ actor: sup.actorOf(caller), kind: 'task-moved', details: { task: p.id, move: p.move } }]);
-  return taskViews(sup.state);
-}
-
-export async function taskAssign(sup: Supervisor, p: ParsedParamsOf<'task.assign'>, caller?: Caller): Promise<ResultOf<'task.assign'>> {
-  const task = getTask(sup.state, p.id);
-  if (!task) return viewOf(sup, p.id);
-  if (!sup.agentNames.includes(p.agent)) {
-    throw new MusterError('bad-input', `Unknown agent "${p.agent}". Configured agents: ${sup.agentNames.join(', ')} (add more under "agents:" in .muster/config.yaml).`);
-  }
-  if (['merged', 'merging', 'cancelled'].includes(task.state)) {
-    throw new MusterError('invalid-state', `Task ${formatId(p.id)} is ${task.state}; only a task that has not landed can be given another agent.`);
-  }
-  const handoffFrom = task.sessions.length ? task.agent : null;
-  const events = [{ actor: sup.actorOf(caller), kind: 'task-assigned', details: { task: p.id, from: task.agent, to: p.agent } }];
-  if (task.state === 'running') {
-    // The current session stops; the task goes back to ready and dispatch restarts it at once.
-    await sup.runtime.stop(p.id);
-    const back = unwrap(transition(sup.state, p.id, 'ready', sup.now(), `reassigned to ${p.agent}`));
-    await sup.apply(updateTask(back, p.id, { agent: p.agent, handoffFrom }, sup.now()), events);
-  } else {
-    await sup.apply(updateTask(sup.state, p.id, { agent: p.agent, handoffFrom }, sup.now()), events);
-  }
+export async function taskAssign(sup: Services, p: ParsedParamsOf<'task.assign'>, caller?: Caller): Promise<ResultOf<'task.assign'>> {
+  await runCommand(sup, { kind: 'assign', id: p.id, agent: p.agent, agents: sup.cell.agentNames, actor: sup.cell.actorOf(caller) });
   return viewOf(sup, p.id);
 }
 
 /** The task a lifecycle command names, or the one whose worktree it runs in. */
-function callerTask(sup: Supervisor, id: number | undefined, caller: Caller | undefined, verb: string): number {
-  const found = id ?? sup.taskOfCaller(caller);
+function callerTask(sup: Services, id: number | undefined, caller: Caller | undefined, verb: string): number {
+  const found = id ?? sup.cell.taskOfCaller(caller);
   if (!found) throw new MusterError('bad-input', `Which task? Give its id ("muster ${verb} 3"), or run this inside the task's worktree.`);
   return found;
 }
 
-export async function taskDone(sup: Supervisor, p: ParsedParamsOf<'task.done'>, caller?: Caller): Promise<ResultOf<'task.done'>> {
+export async function taskDone(sup: Services, p: ParsedParamsOf<'task.done'>, caller?: Caller): Promise<ResultOf<'task.done'>> {
   const id = callerTask(sup, p.id, caller, 'task done');
-  const task = getTask(sup.state, id);
-  if (!task) return viewOf(sup, id);
-  if (task.state === 'review') return viewOf(sup, id);
-  if (!['running', 'stalled', 'failed'].includes(task.state)) {
-    throw new MusterError('invalid-state', `Task ${formatId(id)} is ${task.state}; only a running, stalled or failed task can be marked done.`);
-  }
-  const next = unwrap(transition(sup.state, id, 'review', sup.now(), `marked done by ${sup.actorOf(caller)}`));
-  await sup.apply(next, [{ actor: sup.actorOf(caller), kind: 'task-done', details: { task: id, from: task.state } }]);
+  await runCommand(sup, { kind: 'done', id, actor: sup.cell.actorOf(caller), summary: summaryFrom(p.summary) });
   return viewOf(sup, id);
 }
 
-export async function taskRetry(sup: Supervisor, p: ParsedParamsOf<'task.retry'>, caller?: Caller): Promise<ResultOf<'task.retry'>> {
-  const task = getTask(sup.state, p.id);
-  if (!task) return viewOf(sup, p.id);
-  if (!['failed', 'stalled', 'cancelled'].includes(task.state)) {
-    throw new MusterError('invalid-state', `Task ${formatId(p.id)} is ${task.state}; only a failed, stalled or cancelled task can be retried.`);
-  }
-  await sup.runtime.stop(p.id);
-  const next = unwrap(transition(sup.state, p.id, 'ready', sup.now(), 'retry'));
-  await sup.apply(settleDependencies(next), [{ actor: sup.actorOf(caller), kind: 'task-retried', details: { task: p.id, from: task.state } }]);
+export async function taskRetry(sup: Services, p: ParsedParamsOf<'task.retry'>, caller?: Caller): Promise<ResultOf<'task.retry'>> {
+  await runCommand(sup, { kind: 'retry', id: p.id, fresh: p.fresh, actor: sup.cell.actorOf(caller) });
   return viewOf(sup, p.id);
 }
 
-export async function agentStatus(sup: Supervisor, p: ParsedParamsOf<'agent.status'>, caller?: Caller): Promise<ResultOf<'agent.status'>> {
+export async function agentStatus(sup: Services, p: ParsedParamsOf<'agent.status'>, caller?: Caller): Promise<ResultOf<'agent.status'>> {
   const id = callerTask(sup, p.task, caller, 'agent status waiting-input --task');
-  if (!getTask(sup.state, id)) return viewOf(sup, id);
+  const task = getTask(sup.cell.state, id);
+  if (!task) return viewOf(sup, id);
   sup.runtime.report(id, p.status);
-  await sup.ctx.store.flush();
+  if (p.status === 'working') {
+    // A live conversation that takes a new prompt has been told the feedback typed into it (merge reject).
+    const conversations = task.conversations.map((c) =>
+      c.agent === task.agent && c.feedbackSeen < task.feedback.length && sup.runtime.isRunning(id) ? { ...c, feedbackSeen: task.feedback.length } : c,
+    );
+    const seen = conversations.some((c, i) => c !== task.conversations[i]);
+    if (task.idleWithWork || seen) await sup.cell.patchTask(id, { idleWithWork: false, ...(seen ? { conversations } : {}) });
+  }
+  if (p.note?.trim()) {
+    const note = p.note.trim().replace(/\s+/g, ' ').slice(0, 500);
+    sup.cell.audit([{ actor: sup.cell.actorOf(caller), kind: 'agent-status-reported', details: { task: id, status: p.status, note } }]);
+    if (p.status === 'waiting-input')
+      sup.cell.notify({ kind: 'waiting-input', task: id, message: `${formatId(id)} ${task.title} is waiting for input: ${note}` });
+  }
+  await sup.cell.ctx.store.flush();
   return viewOf(sup, id);
 }

@@ -1,56 +1,106 @@
+import type { ScreenFrameView } from '../../protocol/shapes.js';
 import { getTask } from '../../core/task-queue.js';
 import { formatId } from '../../core/task.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Connection } from '../server.js';
 import { RowStream } from '../row-stream.js';
-import type { Supervisor } from '../supervisor.js';
+import type { Services } from '../services.js';
+import type { ViewKind } from '../terminal-sizes.js';
 
-/** A client this far behind stops getting bytes and gets one repaint when it catches up. */
-const MAX_BACKLOG = 4 * 1024 * 1024;
-
-function requireTerminalTask(sup: Supervisor, id: number): void {
-  const task = getTask(sup.state, id);
+/** Refuses a task that does not exist or never ran: it has no terminal to show. */
+export function requireTerminalTask(sup: Services, id: number): void {
+  const task = getTask(sup.cell.state, id);
   if (!task) throw new MusterError('not-found', `No task ${formatId(id)}. "muster task list" shows the tasks there are.`);
-  if (!task.sessions.length) throw new MusterError('invalid-state', `Task ${formatId(id)} has not started yet (${task.state}${task.reason ? `: ${task.reason}` : ''}); there is no terminal to show.`);
+  if (!task.sessions.length)
+    throw new MusterError(
+      'invalid-state',
+      `Task ${formatId(id)} has not started yet (${task.state}${task.reason ? `: ${task.reason}` : ''}); there is no terminal to show.`,
+    );
 }
 
-/** Streams a task's terminal to the client: first the screen as it is, then live output. */
-export async function termAttach(sup: Supervisor, p: ParsedParamsOf<'term.attach'>, conn: Connection): Promise<ResultOf<'term.attach'>> {
+/** The full-screen views a connection has open: task id -> its stream. */
+const attaches = new WeakMap<Connection, Map<number, RowStream>>();
+
+/** Applies the size the views of `task` agree on (see TerminalSizes) to its terminal. */
+function resizeToViews(sup: Services, task: number): void {
+  const size = sup.runtime.sizes.size(task);
+  if (size) sup.runtime.existingTerminal(task)?.resize(size.cols, size.rows);
+}
+
+function claim(sup: Services, task: number, conn: Connection, kind: ViewKind, cols: number, rows: number): void {
+  sup.runtime.sizes.claim(task, conn, kind, { cols, rows });
+  resizeToViews(sup, task);
+}
+
+function release(sup: Services, task: number, conn: Connection, kind: ViewKind): void {
+  sup.runtime.sizes.release(task, conn, kind);
+  resizeToViews(sup, task);
+}
+
+/**
+ * Shows a task's terminal full-screen to the client: its screen as rows drawn from the
+ * emulator (topic `screen`), where the cursor goes and the input modes the agent wants, then,
+ * once, `ended` when the agent exits. The agent's own bytes never reach the client, so no mode
+ * it sets can leak into the operator's terminal. Attaching again on the same connection (a
+ * resize) changes the size.
+ */
+export async function termAttach(sup: Services, p: ParsedParamsOf<'term.attach'>, conn: Connection): Promise<ResultOf<'term.attach'>> {
   requireTerminalTask(sup, p.task);
-  const term = sup.runtime.terminal(p.task);
-  if (p.cols && p.rows) term.resize(p.cols, p.rows);
-  conn.streams.get(p.task)?.();
+  const term = await sup.runtime.viewedTerminal(p.task);
+  if (p.cols && p.rows) claim(sup, p.task, conn, 'attach', p.cols, p.rows);
   await term.emulator.flush();
-  let lagging = false;
-  const unsubscribe = term.subscribe((data) => {
-    if (lagging) return;
-    if (conn.backlog > MAX_BACKLOG) {
-      lagging = true;
-      conn.onDrain(() => {
-        void term.emulator.flush().then(() => {
-          lagging = false;
-          conn.send({ t: 'evt', topic: 'term', data: { task: p.task, reset: term.emulator.serialize() } });
-        });
-      });
-      return;
-    }
-    conn.send({ t: 'evt', topic: 'term', data: { task: p.task, data } });
-  });
-  conn.streams.set(p.task, unsubscribe);
-  return { screen: term.emulator.serialize(), cols: term.cols, rows: term.rows, running: sup.runtime.isRunning(p.task) };
+  const size = { width: p.cols ?? term.cols, height: p.rows ?? term.rows };
+  const opts = { color: p.color, cursor: false };
+  let views = attaches.get(conn);
+  if (!views) attaches.set(conn, (views = new Map()));
+  const open = views.get(p.task);
+  if (open) open.update(size, opts);
+  else {
+    // A stream made for the screen (the last argument) sends screen frames.
+    const stream = new RowStream(p.task, term, size, opts, (frame) => conn.publish('screen', frame as ScreenFrameView), true);
+    views.set(p.task, stream);
+    const offExit = sup.runtime.onAgentExit(p.task, (exit) => {
+      // The last rows first: the client leaves when it hears the end.
+      void term.emulator.flush().then(() => conn.publish('screen', { task: p.task, ended: { exitCode: exit.exitCode, signal: exit.signal } }));
+    });
+    conn.streams.get(p.task)?.();
+    conn.streams.set(p.task, () => {
+      offExit();
+      stream.close();
+      views.delete(p.task);
+      release(sup, p.task, conn, 'attach');
+    });
+  }
+  return { cols: term.cols, rows: term.rows, running: sup.runtime.isRunning(p.task) || startingUp(sup, p.task) };
+}
+
+/** Dispatched and not ended: its worktree, setup or agent is still on the way, and its terminal shows that. */
+function startingUp(sup: Services, id: number): boolean {
+  const task = getTask(sup.cell.state, id);
+  const last = task?.sessions.at(-1);
+  return task?.state === 'running' && !!last && last.endedAt === null;
 }
 
 /** Streams a pane's changed rows to the client, and sizes the agent's terminal to the pane. */
-export function termWatch(sup: Supervisor, p: ParsedParamsOf<'term.watch'>, conn: Connection): ResultOf<'term.watch'> {
+export async function termWatch(sup: Services, p: ParsedParamsOf<'term.watch'>, conn: Connection): Promise<ResultOf<'term.watch'>> {
   requireTerminalTask(sup, p.task);
-  const term = sup.runtime.terminal(p.task);
-  if (p.resize) term.resize(p.width, p.height);
+  const term = await sup.runtime.viewedTerminal(p.task);
+  if (p.resize) claim(sup, p.task, conn, 'pane', p.width, p.height);
   const size = { width: p.width, height: p.height };
   const opts = { color: p.color, cursor: p.cursor };
   const existing = conn.watches.get(p.task);
   if (existing) existing.update(size, opts);
-  else conn.watches.set(p.task, new RowStream(p.task, term, size, opts, (frame) => conn.send({ t: 'evt', topic: 'rows', data: frame })));
+  else {
+    const stream = new RowStream(p.task, term, size, opts, (frame) => conn.publish('rows', frame));
+    conn.watches.set(p.task, {
+      update: (s, o) => stream.update(s, o),
+      close: () => {
+        stream.close();
+        release(sup, p.task, conn, 'pane');
+      },
+    });
+  }
   return { ok: true };
 }
 
@@ -66,13 +116,15 @@ export function termDetach(p: ParsedParamsOf<'term.detach'>, conn: Connection): 
   return { ok: true };
 }
 
-export function termInput(sup: Supervisor, p: ParsedParamsOf<'term.input'>): ResultOf<'term.input'> {
+export function termInput(sup: Services, p: ParsedParamsOf<'term.input'>, conn: Connection): ResultOf<'term.input'> {
   requireTerminalTask(sup, p.task);
+  attaches.get(conn)?.get(p.task)?.expectEcho();
   return { delivered: sup.runtime.write(p.task, p.data) };
 }
 
-export function termResize(sup: Supervisor, p: ParsedParamsOf<'term.resize'>): ResultOf<'term.resize'> {
+/** A view of `task` changed size without a new attach (the CLI's terminal was resized). */
+export function termResize(sup: Services, p: ParsedParamsOf<'term.resize'>, conn: Connection): ResultOf<'term.resize'> {
   requireTerminalTask(sup, p.task);
-  sup.runtime.terminal(p.task).resize(p.cols, p.rows);
+  claim(sup, p.task, conn, 'attach', p.cols, p.rows);
   return { ok: true };
 }

@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as PtyModule from 'node-pty';
 import type { MusterClient } from '../../../src/client/client.js';
@@ -49,6 +51,27 @@ describe('muster attach', () => {
     expect(after.state).toBe('running');
     const { cols, rows } = await client.call('term.attach', { task: t.id });
     expect([cols, rows]).toEqual([100, 30]);
+  });
+
+  it('attaches to a task whose setup is still running, shows the setup, then the agent', async () => {
+    repo = createAgentRepo({ extra: 'worktrees: { setup: ["echo setting things up; while [ ! -f go ]; do sleep 0.05; done"] }' });
+    client = await clientFor(repo.dir);
+    const t = await client.call('task.add', { title: 'slow setup', prompt: '@print agent here\n@stay' });
+    const starting = await waitForTask(client, t.id, (x) => x.state === 'running' && x.worktree !== null && x.sessions.length === 1, 'dispatched');
+    const term = pty.spawn(process.execPath, [BIN, 'attach', String(t.id)], { cwd: repo.dir, cols: 100, rows: 30, env: testEnv() as Record<string, string> });
+    let out = '';
+    term.onData((d) => (out += d));
+    const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+    try {
+      await waitFor(() => out.includes('setting things up'), { what: 'the setup output in the attach', describe: () => out });
+      expect(out).not.toContain('not running');
+      writeFileSync(join(starting.worktree!, 'go'), '');
+      await waitFor(() => out.includes('agent here'), { what: 'the agent in the same attach', describe: () => out });
+      term.write('\x1d');
+      expect(await exited).toBe(0);
+    } finally {
+      term.kill();
+    }
   });
 
   it('refuses to attach to a task that has not started', async () => {

@@ -72,7 +72,10 @@ describe('dispatch', () => {
   it('marks a failing agent failed, and a retry reuses the same worktree and branch', async () => {
     repo = createAgentRepo();
     client = await clientFor(repo.dir);
-    const t = await client.call('task.add', { title: 'flaky', prompt: '@on-run 1 write notes.txt first run\n@on-run 1 commit notes\n@on-run 1 exit 3\n@print second run ok' });
+    const t = await client.call('task.add', {
+      title: 'flaky',
+      prompt: '@on-run 1 write notes.txt first run\n@on-run 1 commit notes\n@on-run 1 exit 3\n@print second run ok',
+    });
     const failed = await waitForTask(client, t.id, inState('failed'), 'failed');
     expect(failed.reason).toBe('agent exited with code 3');
     const worktree = failed.worktree!;
@@ -122,7 +125,10 @@ describe('dispatch', () => {
 
   it('fails a task whose agent command is not on PATH, naming the command and the preset', async () => {
     repo = createAgentRepo({ extra: 'agents_extra: 1'.replace('agents_extra: 1', '') });
-    repo.write('.muster/config.yaml', `${readFileSync(join(repo.dir, '.muster/config.yaml'), 'utf8').replace('agents:\n', 'agents:\n  ghost: { command: no-such-agent-xyz }\n')}`);
+    repo.write(
+      '.muster/config.yaml',
+      `${readFileSync(join(repo.dir, '.muster/config.yaml'), 'utf8').replace('agents:\n', 'agents:\n  ghost: { command: no-such-agent-xyz }\n')}`,
+    );
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'ghost', agent: 'ghost' });
     const failed = await waitForTask(client, t.id, inState('failed'), 'failed');
@@ -139,7 +145,9 @@ describe('dispatch', () => {
     const file = join(repo.dir, '.muster/config.yaml');
     const cfg = readFileSync(file, 'utf8');
     repo.write('.muster/config.yaml', cfg.replace('max_workers: 1', 'max_workers: four'));
-    await waitFor(async () => (await client!.call('status', {})).configError?.includes('parallel.max_workers: expected a positive integer, received "four"'), { what: 'the config error to be reported' });
+    await waitFor(async () => (await client!.call('status', {})).configError?.includes('parallel.max_workers: expected a positive integer, received "four"'), {
+      what: 'the config error to be reported',
+    });
     expect((await client.call('status', {})).workers.max).toBe(1);
     repo.write('.muster/config.yaml', cfg.replace('max_workers: 1', 'max_workers: 3'));
     for (const id of ids) await waitForTask(client, id, (t) => t.state === 'running', 'running after the config change');

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { archiveTaskWork } from '../../../src/adapters/git/snapshot.js';
 import { addWorktree, listWorktrees, removeWorktree } from '../../../src/adapters/git/worktrees.js';
 import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
 
@@ -28,8 +29,16 @@ describe('the worktree registry', () => {
     const listed = new Set((await listWorktrees(r.dir)).map((w) => w.path));
     for (const p of paths) expect(listed.has(p), p).toBe(true);
 
-    const removals = await Promise.allSettled(paths.map((p) => removeWorktree(r.dir, p)));
+    // Removal takes the proof that a worktree's work is archived; archiving is not what is tested here.
+    const kept = [];
+    for (const [i, p] of paths.entries()) {
+      const archive = await archiveTaskWork(r.dir, i + 1, { worktree: p, branch: `muster/${i + 1}` }, 'test', { exclude: [] });
+      if (!archive.ok) throw new Error(archive.reason);
+      kept.push(archive.kept);
+    }
+    const removals = await Promise.allSettled(kept.map((k) => removeWorktree(r.dir, k)));
     expect(removals.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
     expect((await listWorktrees(r.dir)).map((w) => w.path)).toEqual([r.dir]);
-  });
+    // 40 adds, 40 snapshots and 40 removals: about 40 s in CI, and it grows with the machine's load.
+  }, 180_000);
 });

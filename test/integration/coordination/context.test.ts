@@ -28,7 +28,13 @@ describe('shared context', () => {
   "${process.execPath}" "${BIN}" context add "p$1 e$i in $sec" --section $sec >/dev/null || exit 1
 done`;
     const codes = await Promise.all(
-      Array.from({ length: 16 }, (_, p) => new Promise<number>((resolve) => spawn('bash', ['-c', script, 'x', String(p)], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' }).on('close', (c) => resolve(c ?? -1)))),
+      Array.from(
+        { length: 16 },
+        (_, p) =>
+          new Promise<number>((resolve) =>
+            spawn('bash', ['-c', script, 'x', String(p)], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' }).on('close', (c) => resolve(c ?? -1)),
+          ),
+      ),
     );
     expect(codes).toEqual(Array(16).fill(0));
     const doc = parseContextDoc(readFileSync(contextFile(), 'utf8'));
@@ -57,7 +63,9 @@ done`;
   it('sees direct edits of the file', async () => {
     await muster(repo.dir, ['status']);
     appendFileSync(contextFile(), '- [#7 10:00] hand-written blocker\n');
-    await waitFor(async () => (await musterJson<{ blockers: { unread: number } }>(repo.dir, ['status'])).blockers.unread === 1, { what: 'the watcher to see the edit' });
+    await waitFor(async () => (await musterJson<{ blockers: { unread: number } }>(repo.dir, ['status'])).blockers.unread === 1, {
+      what: 'the watcher to see the edit',
+    });
     const shown = await musterJson<{ blockers: { text: string }[] }>(repo.dir, ['context', 'show', '--section', 'blockers']);
     expect(shown.blockers.map((b) => b.text)).toEqual(['hand-written blocker']);
   });
@@ -80,7 +88,10 @@ describe('muster task import', () => {
 
   it('creates one task per track with its files as writes, and read-locks the shared resources', async () => {
     writeFileSync(join(repo.root, 'SPEC.md'), spec);
-    const r = await musterJson<{ tasks: { id: number; title: string; writes: string[]; risk: string }[]; locks: { resource: string; mode: string; owner: { pid: number } }[] }>(repo.dir, ['task', 'import', join(repo.root, 'SPEC.md')]);
+    const r = await musterJson<{
+      tasks: { id: number; title: string; writes: string[]; risk: string }[];
+      locks: { resource: string; mode: string; owner: { pid: number } }[];
+    }>(repo.dir, ['task', 'import', join(repo.root, 'SPEC.md')]);
     expect(r.tasks.map((t) => [t.title, t.writes, t.risk])).toEqual([
       ['API endpoints', ['src/api/*'], 'medium'],
       ['Database models', ['src/models/*', 'src/db/schema.ts'], 'medium'],

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MusterClient } from '../../../src/client/client.js';
-import { stopDaemon, testEnv } from '../../helpers/cli.js';
+import { muster, stopDaemon, testEnv } from '../../helpers/cli.js';
 import { createAgentRepo } from '../../helpers/agent-repo.js';
 import { clientFor, inState, waitForTask } from '../../helpers/supervisor.js';
 import type { TempRepo } from '../../helpers/temp-repo.js';
@@ -22,7 +22,7 @@ afterEach(async () => {
 const running = (t: { state: string; sessions: { pid: number | null }[] }) => t.state === 'running' && t.sessions.at(-1)?.pid != null;
 
 describe('dispatch with locks', () => {
-  it('holds a task whose writes overlap a running task\'s in ready with the reason, and starts it when the locks are released', async () => {
+  it("holds a task whose writes overlap a running task's in ready with the reason, and starts it when the locks are released", async () => {
     repo = createAgentRepo();
     client = await clientFor(repo.dir);
     const first = await client.call('task.add', { title: 'auth rewrite', prompt: '@stay', writes: ['src/auth/**'] });
@@ -54,7 +54,7 @@ describe('dispatch with locks', () => {
 });
 
 describe('the commit guard', () => {
-  it('refuses a real commit in an agent worktree that touches a path write-locked by another task; the repository\'s own hooks still run, and the main worktree is untouched', async () => {
+  it("refuses a real commit in an agent worktree that touches a path write-locked by another task; the repository's own hooks still run, and the main worktree is untouched", async () => {
     repo = createAgentRepo();
     const marker = join(repo.root, 'hook-ran');
     const hook = join(repo.dir, '.git', 'hooks', 'pre-commit');
@@ -88,6 +88,29 @@ describe('the commit guard', () => {
     expect(readFileSync(marker, 'utf8')).toContain(repo.dir + '\n');
   });
 
+  it('says, when a merge has nothing to land because the work is uncommitted, that the commit guard refused the commit', async () => {
+    repo = createAgentRepo();
+    client = await clientFor(repo.dir);
+    const owner = await client.call('task.add', { title: 'owner', prompt: '@stay', writes: ['shared.txt'] });
+    await waitForTask(client, owner.id, running, 'running');
+    const other = await client.call('task.add', { title: 'other', prompt: '@write shared.txt mine now\n@stay', writes: ['own.txt'] });
+    const t = await waitForTask(client, other.id, (x) => running(x) && !!x.worktree && existsSync(join(x.worktree, 'shared.txt')), 'writing');
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=agent', '-c', 'user.email=a@b', ...args], { cwd: t.worktree!, env: testEnv(), encoding: 'utf8' });
+    git('add', 'shared.txt');
+    expect(git('commit', '-m', 'touches a locked file').status).not.toBe(0);
+    await client.call('task.done', { id: other.id });
+    const r = await muster(repo.dir, ['merge', 'approve', String(other.id), '--json']);
+    expect(r.code).toBe(3);
+    const body = JSON.parse(r.stdout) as { reason: string; message: string };
+    expect(body.reason).toBe('nothing-to-merge');
+    expect(body.message).toMatch(
+      /Its work is not committed: shared\.txt is only in its worktree\. The commit guard refused its commit at \d\d:\d\d: shared\.txt is write-locked by #1 \(shared\.txt\)\./,
+    );
+    const list = await muster(repo.dir, ['merge', 'list']);
+    expect(list.stdout).toMatch(/the commit guard refused its commit at \d\d:\d\d: shared\.txt is write-locked by #1/);
+  });
+
   it('counts both sides of a rename', async () => {
     repo = createAgentRepo();
     repo.write('locked/a.txt', 'a');
@@ -97,7 +120,8 @@ describe('the commit guard', () => {
     await waitForTask(client, owner.id, running, 'running');
     const mover = await client.call('task.add', { title: 'mover', prompt: '@stay', writes: ['free/**'] });
     const t = await waitForTask(client, mover.id, (x) => running(x) && !!x.worktree, 'running');
-    const run = (...args: string[]) => spawnSync('git', ['-c', 'user.name=agent', '-c', 'user.email=a@b', ...args], { cwd: t.worktree!, env: testEnv(), encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=agent', '-c', 'user.email=a@b', ...args], { cwd: t.worktree!, env: testEnv(), encoding: 'utf8' });
     execFileSync('mkdir', ['-p', join(t.worktree!, 'free')]);
     run('mv', 'locked/a.txt', 'free/a.txt');
     const r = run('commit', '-m', 'move it');

@@ -60,7 +60,10 @@ describe('muster lock', () => {
   it('grants a --wait request when the holder releases', async () => {
     await acquire(['shared.txt', '--task', '1']);
     const waiting = muster(repo.dir, ['lock', 'acquire', 'shared.txt', '--task', '2', '--wait', '20', '--json']);
-    await waitFor(async () => (await musterJson<unknown[]>(repo.dir, ['status'])) && (await muster(repo.dir, ['lock', 'check', 'shared.txt', '--task', '3'])).code === 3, { what: 'the lock to be held' });
+    await waitFor(
+      async () => (await musterJson<unknown[]>(repo.dir, ['status'])) && (await muster(repo.dir, ['lock', 'check', 'shared.txt', '--task', '3'])).code === 3,
+      { what: 'the lock to be held' },
+    );
     expect((await muster(repo.dir, ['lock', 'release', 'shared.txt', '--task', '1'])).code).toBe(0);
     const r = await waiting;
     expect(r.code).toBe(0);
@@ -77,14 +80,20 @@ describe('muster lock', () => {
   it('never lets 10 contending processes hold one write lock at once', async () => {
     const cs = `${repo.root}/critical-section`;
     const script = `for i in 1 2 3; do
-  "${process.execPath}" "${BIN}" lock acquire the-resource --wait 60 >/dev/null || exit 1
+  "${process.execPath}" "${BIN}" lock acquire the-resource --wait 150 >/dev/null || exit 1
   mkdir "${cs}" 2>/dev/null || { echo overlap >> "${repo.root}/violations"; }
   sleep 0.05
   rmdir "${cs}" 2>/dev/null
   "${process.execPath}" "${BIN}" lock release the-resource >/dev/null || exit 1
 done`;
     const codes = await Promise.all(
-      Array.from({ length: 10 }, () => new Promise<number>((resolve) => spawn('bash', ['-c', script], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' }).on('close', (c) => resolve(c ?? -1)))),
+      Array.from(
+        { length: 10 },
+        () =>
+          new Promise<number>((resolve) =>
+            spawn('bash', ['-c', script], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' }).on('close', (c) => resolve(c ?? -1)),
+          ),
+      ),
     );
     expect(codes).toEqual(Array(10).fill(0));
     expect(() => repo.git('status')).not.toThrow();
@@ -96,7 +105,10 @@ done`;
 
   it('turns a lock stale after its TTL and lets another owner take it over when the holder has no change there', async () => {
     expect((await acquire(['notes.md', '--task', '1', '--ttl', '1s'])).code).toBe(0);
-    await waitFor(async () => (await musterJson<{ state: string }[]>(repo.dir, ['lock', 'list']))[0]?.state === 'stale', { what: 'the lock to go stale', timeout: 5000 });
+    await waitFor(async () => (await musterJson<{ state: string }[]>(repo.dir, ['lock', 'list']))[0]?.state === 'stale', {
+      what: 'the lock to go stale',
+      timeout: 5000,
+    });
     // Task 1 never started, so its branch holds no change: the stale lock passes on.
     const r = await acquire(['notes.md', '--task', '2']);
     expect(r.code).toBe(0);

@@ -31,11 +31,19 @@ describe('a stale lock whose holder changed the path', () => {
     repo = createAgentRepo();
     client = await clientFor(repo.dir);
     // The agent changes notes.md on its branch, commits, and stays.
-    const holder = await client.call('task.add', { title: 'holder', prompt: '@write notes.md the holder wrote this\n@commit notes by the holder\n@print committed and waiting\n@stay' });
+    const holder = await client.call('task.add', {
+      title: 'holder',
+      prompt: '@write notes.md the holder wrote this\n@commit notes by the holder\n@print committed and waiting\n@stay',
+    });
     await waitForTask(client, holder.id, (t) => t.state === 'running', 'running');
-    await waitFor(async () => (await screenOf(client!, holder.id)).includes('committed and waiting'), { what: 'the holder to commit', describe: () => screenOf(client!, holder.id) });
+    await waitFor(async () => (await screenOf(client!, holder.id)).includes('committed and waiting'), {
+      what: 'the holder to commit',
+      describe: () => screenOf(client!, holder.id),
+    });
     expect((await muster(repo.dir, ['lock', 'acquire', 'notes.md', '--task', String(holder.id), '--ttl', '1s'])).code).toBe(0);
-    await waitFor(async () => (await musterJson<LockJson[]>(repo!.dir, ['lock', 'list'])).some((l) => l.resource === 'notes.md' && l.state === 'stale'), { what: 'the lock to go stale' });
+    await waitFor(async () => (await musterJson<LockJson[]>(repo!.dir, ['lock', 'list'])).some((l) => l.resource === 'notes.md' && l.state === 'stale'), {
+      what: 'the lock to go stale',
+    });
 
     const refused = await muster(repo.dir, ['lock', 'acquire', 'notes.md', '--json']);
     expect(refused.code, refused.stderr).toBe(3);

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadStore } from '../../../src/adapters/store/store-load.js';
 import { connect } from '../../../src/client/connect.js';
 import { daemonPid, isAlive, muster, musterJson, stopDaemon, testEnv, BIN } from '../../helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
@@ -21,8 +22,24 @@ interface StatusJson {
   tasks: { id: number; title: string }[];
 }
 
+/** What the store on disk holds: its snapshot with its journal replayed, as the next supervisor will read it. */
 function storeOnDisk(dir: string): { tasks: { id: number; title: string }[] } {
-  return JSON.parse(readFileSync(join(dir, '.git', 'muster', 'state.json'), 'utf8'));
+  const stateDir = join(dir, '.git', 'muster');
+  return loadStore({ storeFile: join(stateDir, 'state.json'), eventsFile: join(stateDir, 'events.jsonl') }, () => null).state;
+}
+
+/** The `task-added` lines of the audit log: task id -> title, failing on an id logged twice. */
+function loggedAdds(dir: string): Map<number, string> {
+  const adds = new Map<number, string>();
+  for (const line of readFileSync(join(dir, '.git', 'muster', 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
+    const e = JSON.parse(line) as { kind: string; details: { task: number; title: string } };
+    if (e.kind !== 'task-added') continue;
+    expect(adds.has(e.details.task), `task ${e.details.task} logged as added twice ("${adds.get(e.details.task)}", "${e.details.title}")`).toBe(false);
+    adds.set(e.details.task, e.details.title);
+  }
+  return adds;
 }
 
 describe('the supervisor', () => {
@@ -40,11 +57,13 @@ describe('the supervisor', () => {
     expect((await muster(repo.dir, ['pause'])).code).toBe(0);
     const script = `for i in $(seq 1 25); do "${process.execPath}" "${BIN}" task add "client $1 add $i" --risk low >/dev/null || exit 1; done`;
     const codes = await Promise.all(
-      Array.from({ length: 16 }, (_, c) =>
-        new Promise<number>((resolve) => {
-          const child = spawn('bash', ['-c', script, 'x', String(c)], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' });
-          child.on('close', (code) => resolve(code ?? -1));
-        }),
+      Array.from(
+        { length: 16 },
+        (_, c) =>
+          new Promise<number>((resolve) => {
+            const child = spawn('bash', ['-c', script, 'x', String(c)], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' });
+            child.on('close', (code) => resolve(code ?? -1));
+          }),
       ),
     );
     expect(codes).toEqual(Array(16).fill(0));
@@ -55,7 +74,7 @@ describe('the supervisor', () => {
     expect(storeOnDisk(repo.dir).tasks).toHaveLength(400);
   }, 240_000);
 
-  it('keeps every acknowledged add through kill -9 at any moment, five times over', async () => {
+  it('keeps every acknowledged add through kill -9 at any moment, five times over, and logs only what it committed', async () => {
     const acked: string[] = [];
     expect((await muster(repo.dir, ['pause'])).code).toBe(0);
     for (let round = 0; round < 5; round++) {
@@ -80,8 +99,12 @@ describe('the supervisor', () => {
       await Promise.all(writers);
       client.close();
       await waitFor(() => !isAlive(pid), { what: 'the supervisor to die' });
-      const titles = new Set(storeOnDisk(repo.dir).tasks.map((t) => t.title));
+      const tasks = storeOnDisk(repo.dir).tasks;
+      const titles = new Set(tasks.map((t) => t.title));
       expect(acked.filter((t) => !titles.has(t))).toEqual([]);
+      // Every add in the audit log was committed, under the id it has in the store.
+      const byId = new Map(tasks.map((t) => [t.id, t.title]));
+      for (const [id, title] of loggedAdds(repo.dir)) expect(byId.get(id), `the audit log says task ${id} "${title}" was added`).toBe(title);
     }
     // And the next supervisor starts on that store and still has them all.
     const status = await musterJson<StatusJson>(repo.dir, ['status']);
@@ -172,7 +195,11 @@ describe('bad input', () => {
   });
 
   it.each([
-    ['a value of the wrong type', 'parallel:\n  max_workers: four\n', '.muster/config.yaml:2 parallel.max_workers: expected a positive integer, received "four"'],
+    [
+      'a value of the wrong type',
+      'parallel:\n  max_workers: four\n',
+      '.muster/config.yaml:2 parallel.max_workers: expected a positive integer, received "four"',
+    ],
     ['broken YAML', 'merge:\n  target: [main\n', '.muster/config.yaml:'],
   ])('a config with %s stops the supervisor from starting: exit 2, file and line named', async (_name, text, message) => {
     repo.write('.muster/config.yaml', text);
@@ -180,6 +207,21 @@ describe('bad input', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
     expect(daemonPid(repo.dir)).toBeNull();
+  });
+
+  it('watches a config file created after it started: a valid one applies, a broken one is reported with file and line', async () => {
+    interface Status {
+      workers: { max: number };
+      configError: string | null;
+    }
+    expect((await musterJson<Status>(repo.dir, ['status'])).workers.max).toBe(4);
+    repo.write('.muster/config.yaml', 'parallel:\n  max_workers: 7\n');
+    await waitFor(async () => (await musterJson<Status>(repo.dir, ['status'])).workers.max === 7, { what: 'the new config to apply' });
+    repo.write('.muster/config.yaml', 'parallel:\n  max_workers: seven\n');
+    const broken = await waitFor(async () => (await musterJson<Status>(repo.dir, ['status'])).configError, { what: 'the config error to be reported' });
+    expect(broken).toBe('.muster/config.yaml:2 parallel.max_workers: expected a positive integer, received "seven"');
+    const shown = await muster(repo.dir, ['status']);
+    expect(shown.stdout).toContain(`Config      ${broken}`);
   });
 
   it('refuses commands outside a git repository with exit 2', async () => {
@@ -203,11 +245,16 @@ describe('the queue through the CLI', () => {
     expect((await muster(repo.dir, ['task', 'cancel', '1'])).code).toBe(2);
     const paused = await musterJson<{ paused: boolean; tasks: { id: number; reason: string }[] }>(repo.dir, ['status']);
     expect(paused.paused).toBe(true);
-    await waitFor(async () => (await musterJson<{ reason: string }>(repo.dir, ['task', 'show', '3'])).reason === 'dispatch paused', { what: 'the paused reason' });
+    await waitFor(async () => (await musterJson<{ reason: string }>(repo.dir, ['task', 'show', '3'])).reason === 'dispatch paused', {
+      what: 'the paused reason',
+    });
     await muster(repo.dir, ['resume']);
     expect((await musterJson<{ paused: boolean }>(repo.dir, ['status'])).paused).toBe(false);
     await muster(repo.dir, ['pause']);
-    const events = readFileSync(join(repo.dir, '.git', 'muster', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).kind);
+    const events = readFileSync(join(repo.dir, '.git', 'muster', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).kind);
     expect(events).toEqual(expect.arrayContaining(['task-added', 'task-moved', 'task-assigned', 'task-cancelled', 'dispatch-paused', 'dispatch-resumed']));
   });
 });

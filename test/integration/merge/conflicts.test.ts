@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MusterClient } from '../../../src/client/client.js';
 import type { ConflictView } from '../../../src/protocol/shapes.js';
@@ -33,7 +35,11 @@ async function twoAgents(a: string, b: string, setup?: (r: TempRepo) => void): P
   const tb = await client.call('task.add', { title: 'b', prompt: `${b}\n@print done-b\n@stay`, risk: 'low' });
   for (const t of [ta, tb]) await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions[0]?.pid != null, 'running');
   // Their writes are done once they say so.
-  for (const [t, word] of [[ta, 'done-a'], [tb, 'done-b']] as const) await waitFor(async () => (await screenOf(client!, t.id)).includes(word), { what: `${word} on screen` });
+  for (const [t, word] of [
+    [ta, 'done-a'],
+    [tb, 'done-b'],
+  ] as const)
+    await waitFor(async () => (await screenOf(client!, t.id)).includes(word), { what: `${word} on screen` });
   return client;
 }
 
@@ -47,6 +53,54 @@ async function scanUntil(c: MusterClient, pred: (cs: ConflictView[]) => boolean)
   }
   throw new Error(`conflicts never matched; last: ${JSON.stringify(last, null, 1)}`);
 }
+
+/** The conflict-found records of the audit log, as `kind tasks`. */
+function auditedConflicts(dir: string): string[] {
+  return readFileSync(join(dir, '.git', 'muster', 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { kind: string; details: { kind: string; tasks: number[] } })
+    .filter((e) => e.kind === 'conflict-found')
+    .map((e) => `${e.details.kind} ${e.details.tasks.join(',')}`);
+}
+
+describe('the conflict scan of a worktree it cannot simply snapshot', () => {
+  it('sees the conflicts of a task whose worktree holds a repository without a commit, and new ones after', async () => {
+    const c = await twoAgents('@write src/app.ts from a', '@write src/app.ts from b');
+    const a = await c.call('task.show', { id: 1 });
+    mkdirSync(join(a.worktree!, 'scaffold'));
+    writeFileSync(join(a.worktree!, 'scaffold', 'app.ts'), 'scaffolded\n');
+    execFileSync('git', ['init', '-q'], { cwd: join(a.worktree!, 'scaffold') });
+    const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
+    expect(kinds(cs)).toEqual(['merge 1,2 src/app.ts', 'overlap 1,2 src/app.ts']);
+    // A change made after that is seen too: the task is not stuck on an old result.
+    const b = await c.call('task.show', { id: 2 });
+    writeFileSync(join(a.worktree!, 'later.ts'), 'a\n');
+    writeFileSync(join(b.worktree!, 'later.ts'), 'b\n');
+    const after = await scanUntil(c, (x) => x.some((k) => k.paths.includes('later.ts')));
+    expect(kinds(after)).toEqual(['merge 1,2 later.ts,src/app.ts', 'overlap 1,2 later.ts,src/app.ts']);
+  });
+
+  it('reports a scan that failed as scan-failed (once in the audit log), tries again, and finds the conflicts once it succeeds', async () => {
+    const c = await twoAgents('@write src/app.ts from a', '@write src/app.ts from b');
+    await scanUntil(c, (x) => x.some((k) => k.kind === 'merge'));
+    const a = await c.call('task.show', { id: 1 });
+    const index = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: a.worktree!, encoding: 'utf8' }).trim();
+    const good = readFileSync(index);
+    // What a git killed while writing its index could leave; the scan reads a copy of it.
+    writeFileSync(index, 'not an index');
+    writeFileSync(join(a.worktree!, 'src', 'app.ts'), 'from a, changed again\n');
+    const failed = await scanUntil(c, (x) => x.some((k) => k.kind === 'scan-failed'));
+    expect(kinds(failed)).toEqual(['scan-failed 1 ']);
+    expect(failed[0]!.detail).toMatch(/^#1's worktree could not be scanned \(git ls-files: .*index.*\); its conflicts are unknown until a scan succeeds$/);
+    for (let i = 0; i < 3; i++) expect(kinds(await c.call('conflicts', { fresh: true }))).toEqual(['scan-failed 1 ']);
+    expect(auditedConflicts(repo!.dir).filter((k) => k.startsWith('scan-failed'))).toEqual(['scan-failed 1']);
+
+    writeFileSync(index, good);
+    const back = await scanUntil(c, (x) => !x.some((k) => k.kind === 'scan-failed'));
+    expect(kinds(back)).toEqual(['merge 1,2 src/app.ts', 'overlap 1,2 src/app.ts']);
+  });
+});
 
 describe('the conflict scan', () => {
   it('finds a content conflict in uncommitted work of two tasks', async () => {
@@ -64,7 +118,9 @@ describe('the conflict scan', () => {
   });
 
   it('finds a rename against a modification', async () => {
-    const c = await twoAgents('@write lib/a.ts modified by a', '@muster context show', (r) => r.write('lib/a.ts', 'line one\nline two\nline three\nline four\n'));
+    const c = await twoAgents('@write lib/a.ts modified by a', '@muster context show', (r) =>
+      r.write('lib/a.ts', 'line one\nline two\nline three\nline four\n'),
+    );
     const b = await c.call('task.show', { id: 2 });
     execFileSync('git', ['mv', 'lib/a.ts', 'lib/b.ts'], { cwd: b.worktree! });
     const cs = await scanUntil(c, (x) => x.some((k) => k.kind === 'overlap'));

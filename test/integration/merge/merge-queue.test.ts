@@ -79,6 +79,35 @@ describe('approve', () => {
     expect(await c.call('task.show', { id })).toMatchObject({ state: 'review', reason: expect.stringContaining('stopped') });
   });
 
+  it('shows each gate as it runs, the failing part of the output, and the next step as a command, never a cockpit key', async () => {
+    const noise = Array.from({ length: 120 }, (_, i) => `echo "ok step ${i}"`).join('; ');
+    const c = await setup(
+      `quality_gates:\n  - { name: lint, run: "echo linted" }\n  - { name: unit, run: ${JSON.stringify(`${noise}; echo 'FAIL cart.test.ts > applies the coupon once'; echo '  expected 90 to be 80'; ${noise}; echo 'Tests 1 failed'; exit 1`)} }`,
+    );
+    const id = await reviewTask(c, 'gated', '@write g.txt g\n@commit g\n@exit 0');
+    const r = await muster(repo!.dir, ['merge', 'approve', String(id)]);
+    expect(r.code).toBe(3);
+    const lines = r.stderr.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/^#1 merging onto the target/)).toBeGreaterThanOrEqual(0);
+    expect(at(/^#1 gate lint…/)).toBeGreaterThan(at(/^#1 merging onto the target/));
+    expect(at(/^#1 {3}✓ gate lint passed \(\d+\.\ds\)$/)).toBeGreaterThan(at(/^#1 gate lint…/));
+    expect(at(/^#1 gate unit…/)).toBeGreaterThan(at(/✓ gate lint passed/));
+    expect(at(/^#1 {3}✗ gate unit failed/)).toBeGreaterThan(at(/^#1 gate unit…/));
+    expect(r.stderr).toContain('the unit gate failed on the merged result, so main did not move.');
+    expect(r.stderr).toMatch(/FAIL cart\.test\.ts > applies the coupon once\n {2}expected 90 to be 80/);
+    expect(r.stderr).toContain('Tests 1 failed');
+    expect(r.stderr).not.toContain('ok step 60');
+    expect(r.stderr).toContain(`Next: muster merge reject ${id} --reason "…" sends it back to its agent with the gate's output.`);
+    expect(r.stderr).not.toMatch(/\b[ry] (sends|approves)/);
+    // task show says the same, after the task itself.
+    const shown = await muster(repo!.dir, ['task', 'show', String(id)]);
+    expect(shown.stdout).toMatch(/Last merge attempt\n {2}Merge of #1 into main stopped: the unit gate failed/);
+    expect(shown.stdout).toMatch(/│ FAIL cart\.test\.ts > applies the coupon once\n {2}│ {3}expected 90 to be 80/);
+    expect(shown.stdout).toContain(`Next: muster merge reject ${id} --reason "…"`);
+    expect(shown.stdout).toMatch(/Commits \(1\)\n {2}[0-9a-f]+ g/);
+  });
+
   it('moves nothing when the main checkout is dirty, and says so; the uncommitted change is kept', async () => {
     const c = await setup();
     const id = await reviewTask(c, 'change', '@write b.txt b\n@commit b\n@exit 0');
@@ -86,7 +115,11 @@ describe('approve', () => {
     const [t0, h0] = [tip(), head()];
     const r = await muster(repo!.dir, ['merge', 'approve', String(id), '--json']);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ landed: false, reason: 'dirty-checkout', message: expect.stringContaining('uncommitted changes (README.md)') });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      landed: false,
+      reason: 'dirty-checkout',
+      message: expect.stringContaining('uncommitted changes (README.md)'),
+    });
     expect([tip(), head()]).toEqual([t0, h0]);
     expect(readFileSync(join(repo!.dir, 'README.md'), 'utf8')).toBe('operator is editing\n');
   });
@@ -111,6 +144,38 @@ describe('approve', () => {
     expect(repo!.git('merge-base', '--is-ancestor', someoneElse, 'main')).toBe('');
     expect(readFileSync(`${marker}.runs`, 'utf8').trim().split('\n')).toHaveLength(2);
     execFileSync('rm', ['-f', marker, `${marker}.runs`]);
+  });
+
+  it('says which commits did not land when the agent, still live in review, commits while the gates run', async () => {
+    const release = `/tmp/muster-gate-hold-${process.pid}-${Date.now()}`;
+    const c = await setup(`quality_gates:\n  - { name: hold, run: ${JSON.stringify(`while [ ! -e ${release} ]; do sleep 0.05; done`)} }`);
+    const t = await c.call('task.add', {
+      title: 'live',
+      prompt: '@write feature.txt feature\n@commit add feature\n@muster task done --summary done\n@stay',
+      risk: 'low',
+    });
+    const review = await waitForTask(c, t.id, inState('review'), 'in review');
+    expect((await c.call('task.show', { id: t.id })).sessions.at(-1)?.endedAt, 'its agent is still live').toBeNull();
+    const worktree = review.worktree!;
+    const branch = review.branch!;
+    const approving = c.call('merge.approve', { id: t.id });
+    await waitForTask(c, t.id, (x) => x.reason === 'merging: gate hold', 'running its gate');
+    // What the agent does meanwhile: its commit comes after the one being tested.
+    execFileSync('git', ['-c', 'user.name=a', '-c', 'user.email=a@b', 'commit', '-q', '--allow-empty', '-m', 'after the approval'], { cwd: worktree });
+    const late = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: worktree, encoding: 'utf8' }).trim();
+    execFileSync('touch', [release]);
+    const landed = await approving;
+    execFileSync('rm', ['-f', release]);
+    if (!landed.landed) throw new Error(landed.message);
+    const said = `${branch} moved on while it was being merged: 1 commit made after`;
+    expect(landed.warning).toContain(said);
+    expect(landed.warning).toContain('did not land');
+    const task = await c.call('task.show', { id: t.id });
+    expect(task.state).toBe('merged');
+    expect(task.reason).toContain(said);
+    expect(repo!.git('rev-parse', branch).trim()).toBe(late);
+    expect(() => repo!.git('merge-base', '--is-ancestor', late, 'main')).toThrow();
+    expect(repo!.git('merge-base', '--is-ancestor', late, `refs/muster/archive/task-${t.id}/1`)).toBe('');
   });
 
   it.each(['rebase', 'squash'])('lands with the %s strategy', async (strategy) => {
@@ -142,6 +207,41 @@ describe('undo and reject', () => {
     expect((await muster(repo!.dir, ['merge', 'undo'])).code).toBe(2);
   });
 
+  it('undo gives the task back its declared locks, forgets the landed result, and says nothing about the target that a later move makes false', async () => {
+    const c = await setup();
+    const t = await c.call('task.add', {
+      title: 'locked',
+      prompt: '@write u.txt u\n@commit u\n@exit 0',
+      risk: 'medium',
+      writes: ['u.txt'],
+      reads: ['README.md'],
+    });
+    await waitForTask(c, t.id, inState('review'), 'in review');
+    const declared = async () =>
+      (await c.call('lock.list', {})).filter((l) => 'task' in l.owner && l.owner.task === t.id).map((l) => [l.resource, l.mode, l.declared]);
+    expect(await declared()).toEqual([
+      ['u.txt', 'write', true],
+      ['README.md', 'read', true],
+    ]);
+    expect((await muster(repo!.dir, ['merge', 'approve', String(t.id)])).code).toBe(0);
+    expect(await declared()).toEqual([]);
+    expect((await muster(repo!.dir, ['merge', 'undo'])).code).toBe(0);
+    expect(await declared()).toEqual([
+      ['u.txt', 'write', true],
+      ['README.md', 'read', true],
+    ]);
+    const list = JSON.parse((await muster(repo!.dir, ['merge', 'list', '--json'])).stdout) as {
+      queue: { task: { id: number }; result: { landed: boolean } | null }[];
+    };
+    expect(list.queue.find((e) => e.task.id === t.id)?.result ?? null).toBeNull();
+    repo!.write('later.txt', 'later\n');
+    repo!.commitAll('main moves on');
+    const after = await c.call('task.show', { id: t.id });
+    expect(after.state).toBe('review');
+    expect(after.reason).toMatch(/undone/);
+    expect(after.reason).not.toMatch(/back at|is at [0-9a-f]{7}/);
+  });
+
   it('refuses to undo when something else moved the target since', async () => {
     const c = await setup();
     const id = await reviewTask(c, 'x', '@write x.txt x\n@commit x\n@exit 0');
@@ -153,6 +253,24 @@ describe('undo and reject', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('moved since it landed');
     expect(tip()).toBe(t);
+  });
+
+  it("sends the failing part of the gate's output with the rejection of a task whose gate failed, once per attempt", async () => {
+    const c = await setup(
+      "quality_gates:\n  - { name: unit, run: \"echo compiling; echo 'FAIL cart.test.ts > coupon'; echo '  expected 90 to be 80'; exit 1\" }",
+    );
+    const id = await reviewTask(c, 'gated', '@on-run 1 write g.txt g\n@on-run 1 commit g\n@on-run 1 exit 0\n@on-run 2 exit 0\n@on-run 3 exit 0');
+    expect((await muster(repo!.dir, ['merge', 'approve', String(id)])).code).toBe(3);
+    expect((await muster(repo!.dir, ['merge', 'reject', String(id), '--reason', 'make the tests pass'])).code).toBe(0);
+    await waitForTask(c, id, (t) => t.state === 'review' && t.sessions.length === 2, 'back in review after the second run');
+    const prompt = () => readFileSync(join(repo!.dir, '.git/muster/tasks', String(id), 'PROMPT.md'), 'utf8');
+    expect(prompt()).toMatch(
+      /1\. make the tests pass\n+ *The unit gate failed on the merged result \(attempt of [^)]+\); the failing part of its output:\n *compiling\n *FAIL cart\.test\.ts > coupon\n *expected 90 to be 80/,
+    );
+    expect((await muster(repo!.dir, ['merge', 'reject', String(id), '--reason', 'and add a test'])).code).toBe(0);
+    await waitForTask(c, id, (t) => t.state === 'review' && t.sessions.length === 3, 'back in review after the third run');
+    expect(prompt()).toMatch(/2\. and add a test\n*$/);
+    expect(prompt().match(/FAIL cart\.test\.ts/g)).toHaveLength(1);
   });
 
   it('types the feedback into a live agent session; an exited agent restarts with the feedback in its prompt', async () => {
@@ -175,7 +293,11 @@ describe('nothing is lost', () => {
   it('keeps every commit an agent made reachable after approve, reject, undo, cancel and gc', async () => {
     const c = await setup();
     const a = await reviewTask(c, 'a', '@write a1.txt 1\n@commit a one\n@write a2.txt 2\n@commit a two\n@exit 0');
-    const b = await reviewTask(c, 'b', '@on-run 1 write b.txt 1\n@on-run 1 commit b one\n@on-run 1 exit 0\n@on-run 2 write b.txt 2\n@on-run 2 commit b two\n@on-run 2 exit 0');
+    const b = await reviewTask(
+      c,
+      'b',
+      '@on-run 1 write b.txt 1\n@on-run 1 commit b one\n@on-run 1 exit 0\n@on-run 2 write b.txt 2\n@on-run 2 commit b two\n@on-run 2 exit 0',
+    );
     const d = await c.call('task.add', { title: 'd', prompt: '@write d.txt d\n@commit d one\n@write d-wip.txt wip\n@stay', risk: 'low' });
     await waitFor(async () => repo!.git('log', '--format=%s', 'muster/3-d').includes('d one'), { what: 'd to commit' });
     const agentCommits = () =>

@@ -52,11 +52,14 @@ describe('watching a worktree', () => {
     const afterMkdir = changes();
     // Only a watch on new/inner can see writes there; it comes once the walk reaches it.
     let n = 0;
-    await waitFor(() => {
-      writeFileSync(join(root, 'new', 'inner', 'b.ts'), `${n++}`);
-      // Two past the mkdir: a late event of the top directory cannot pass for both.
-      return changes() >= afterMkdir + 2;
-    }, { what: 'changes in new/inner', interval: 50 });
+    await waitFor(
+      () => {
+        writeFileSync(join(root, 'new', 'inner', 'b.ts'), `${n++}`);
+        // Two past the mkdir: a late event of the top directory cannot pass for both.
+        return changes() >= afterMkdir + 2;
+      },
+      { what: 'changes in new/inner', interval: 50 },
+    );
   });
 
   it('stays quiet about dependency directories', async () => {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DurableTextFile } from '../../../src/adapters/store/durable-file.js';
 import { Store, StoreRefusedError } from '../../../src/adapters/store/store.js';
+import { readPrompt } from '../../../src/adapters/store/prompt-files.js';
+import { emptyState, STATE_VERSION } from '../../../src/core/state.js';
 import { addTask } from '../../../src/core/task-queue.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -25,8 +27,13 @@ describe('Store', () => {
     await store.commit([{ time: 'now', actor: 'test', kind: 'task-added', details: { task: 1 } }]);
     const again = await Store.open({ storeFile, eventsFile });
     expect(again.store.data.tasks.map((t) => t.title)).toEqual(['one']);
-    expect(JSON.parse(readFileSync(storeFile, 'utf8')).version).toBe(1);
-    expect(readFileSync(eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l).kind)).toEqual(['task-added']);
+    expect(JSON.parse(readFileSync(storeFile, 'utf8')).version).toBe(STATE_VERSION);
+    expect(
+      readFileSync(eventsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).kind),
+    ).toEqual(['task-added']);
   });
 
   it('writes many concurrent commits with every change present and no temp file left', async () => {
@@ -37,8 +44,8 @@ describe('Store', () => {
         return store.commit([]);
       }),
     );
-    const onDisk = JSON.parse(readFileSync(storeFile, 'utf8'));
-    expect(onDisk.tasks).toHaveLength(50);
+    const again = await Store.open({ storeFile, eventsFile });
+    expect(again.store.data.tasks).toHaveLength(50);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
@@ -49,7 +56,7 @@ describe('Store', () => {
   });
 
   it('refuses a store that does not match the schema', async () => {
-    writeFileSync(storeFile, JSON.stringify({ version: 1, nextTaskId: 'x', paused: false, order: [], tasks: [] }));
+    writeFileSync(storeFile, JSON.stringify({ version: STATE_VERSION, nextTaskId: 'x', paused: false, order: [], tasks: [] }));
     await expect(Store.open({ storeFile, eventsFile })).rejects.toThrow(/does not match the schema \(nextTaskId/);
   });
 
@@ -58,7 +65,7 @@ describe('Store', () => {
     writeFileSync(storeFile, text);
     const err = await Store.open({ storeFile, eventsFile }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreRefusedError);
-    expect((err as Error).message).toMatch(/schema version 7, newer than this muster's 1; upgrade muster/);
+    expect((err as Error).message).toMatch(new RegExp(`schema version 7, newer than this muster's ${STATE_VERSION}; upgrade muster`));
     expect(readFileSync(storeFile, 'utf8')).toBe(text);
   });
 
@@ -77,6 +84,43 @@ describe('Store', () => {
     expect(JSON.parse(readFileSync(storeFile, 'utf8')).version).toBe(2);
   });
 
+  it('moves the prompts of a version 1 store into files of their own, after keeping a backup of the old store', async () => {
+    const prompt = `Rewrite the parser\n${'x'.repeat(3_000_000)}`;
+    const v1 = { ...emptyState(), version: 1, nextTaskId: 2, order: [1] };
+    const task = addTask({ ...emptyState(), version: 1 }, { title: 'parser', agent: 'shell', prompt }, 'now').task;
+    const old = JSON.stringify({ ...v1, tasks: [{ ...task, prompt }] });
+    writeFileSync(storeFile, old);
+    const { store, backup, migratedFrom } = await Store.open({ storeFile, eventsFile });
+    expect(migratedFrom).toBe(1);
+    expect(backup && readFileSync(backup, 'utf8')).toBe(old);
+    const moved = store.data.tasks[0]!;
+    expect(moved.prompt).toEqual({ file: 'tasks/1/prompt.txt', bytes: prompt.length, preview: 'Rewrite the parser' });
+    expect(readPrompt(dir, moved)).toEqual({ ok: true, value: prompt });
+    const onDisk = readFileSync(storeFile, 'utf8');
+    expect(onDisk.length).toBeLessThan(10_000);
+    expect(JSON.parse(onDisk)).toMatchObject({ version: STATE_VERSION, tasks: [{ id: 1, title: 'parser', prompt: { file: 'tasks/1/prompt.txt' } }] });
+    expect(readFileSync(eventsFile, 'utf8')).toContain(`"kind":"store-migrated","details":{"from":1,"to":${STATE_VERSION}`);
+  });
+
+  it('refuses to start when a prompt cannot be moved out, leaving the old store as it was', async () => {
+    const task = addTask({ ...emptyState(), version: 1 }, { title: 'x', agent: 'shell' }, 'now').task;
+    const old = JSON.stringify({ ...emptyState(), version: 1, nextTaskId: 2, order: [1], tasks: [{ ...task, prompt: 'p' }] });
+    writeFileSync(storeFile, old);
+    writeFileSync(join(dir, 'tasks'), 'a file where the directory goes');
+    await expect(Store.open({ storeFile, eventsFile })).rejects.toThrow(
+      /migrating it from schema version 1 failed \(the prompt could not be written to .*\); fix that and start muster again\. It has not been modified/,
+    );
+    expect(readFileSync(storeFile, 'utf8')).toBe(old);
+  });
+
+  it('refuses a store whose prompt reference points outside the task directories, and leaves it as it is', async () => {
+    const task = addTask(emptyState(), { title: 'x', agent: 'shell' }, 'now').task;
+    const text = JSON.stringify({ ...emptyState(), nextTaskId: 2, order: [1], tasks: [{ ...task, prompt: { ...task.prompt, file: '../../../etc/passwd' } }] });
+    writeFileSync(storeFile, text);
+    await expect(Store.open({ storeFile, eventsFile })).rejects.toThrow(/does not match the schema \(tasks\.0\.prompt\.file: tasks\/<id>\/prompt\.txt\)/);
+    expect(readFileSync(storeFile, 'utf8')).toBe(text);
+  });
+
   it('removes temp files a killed writer left behind', async () => {
     writeFileSync(join(dir, '.state.json.123.abc.tmp'), '{"half');
     await Store.open({ storeFile, eventsFile });
@@ -91,7 +135,11 @@ describe('DurableTextFile', () => {
     const big = (c: string) => c.repeat(2_000_000);
     await file.write(big('a'));
     // The reader runs on its own, as another muster process would, until told to stop.
-    const reader = spawn(process.execPath, ['-e', `
+    const reader = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const fs = require('node:fs');
       const seen = new Set(); const lengths = new Set();
       process.stdout.write('reading\\n');
@@ -100,7 +148,11 @@ describe('DurableTextFile', () => {
         lengths.add(t.length); seen.add(t[0] + t[t.length - 1]);
       }
       process.stdout.write(JSON.stringify({ seen: [...seen], lengths: [...lengths] }));
-    `, target], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+        target,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     reader.stdout.on('data', (d) => (out += d));
     await waitFor(() => out.includes('reading'), { what: 'the reader to start' });

@@ -14,7 +14,12 @@ import type { RowFrameView } from '../../../src/protocol/shapes.js';
 import { FakeClient } from './fake-client.js';
 
 /** What the cockpit asked of the terminal program around it, in order. */
-export type HostEvent = { kind: 'bell' } | { kind: 'quit'; mode: 'detach' | 'stop' } | { kind: 'attach'; task: number } | { kind: 'rows'; frame: RowFrameView };
+export type HostEvent =
+  | { kind: 'bell' }
+  | { kind: 'quit'; mode: 'detach' | 'stop' }
+  | { kind: 'attach'; task: number }
+  | { kind: 'rows'; frame: RowFrameView }
+  | { kind: 'reconnect' };
 
 export const strip = (s: string): string => stripVTControlCharacters(s);
 // Selected rows, the current view's tab and the focused form field are drawn inverse.
@@ -36,8 +41,10 @@ export interface Cockpit {
   press(...keys: KeyName[]): Promise<void>;
   /** Types text one key at a time, as a person would. */
   type(text: string): Promise<void>;
-  /** Sends text in one chunk, as a terminal delivers a paste: no key, only text. */
+  /** Sends text as a terminal delivers a bracketed paste: one paste, no keys. */
   paste(text: string): Promise<void>;
+  /** Writes raw bytes in one chunk (keys typed faster than they are read), waiting until `events` keys or pastes were handled. */
+  send(bytes: string, events: number): Promise<void>;
   /** The body row drawn inverse (the selection), without escape codes; null when none. */
   selectedRow(): string | null;
   /** The view whose tab the header shows as current. */
@@ -65,7 +72,9 @@ const VIEW_MARKERS: Record<ViewName, string> = {
   context: '# Shared context',
 };
 
-export async function renderCockpit(opts: { client?: FakeClient; theme?: Theme; size?: { cols: number; rows: number }; bindings?: readonly KeyBinding[] } = {}): Promise<Cockpit> {
+export async function renderCockpit(
+  opts: { client?: FakeClient; theme?: Theme; size?: { cols: number; rows: number }; bindings?: readonly KeyBinding[] } = {},
+): Promise<Cockpit> {
   const client = opts.client ?? new FakeClient();
   const theme = opts.theme ?? themeFor({});
   const store = new CockpitStore(initialState(opts.size ?? { cols: 150, rows: 30 }));
@@ -75,9 +84,11 @@ export async function renderCockpit(opts: { client?: FakeClient; theme?: Theme; 
     quit: (mode) => host.push({ kind: 'quit', mode }),
     attach: (task) => host.push({ kind: 'attach', task }),
     rows: (frame) => host.push({ kind: 'rows', frame }),
+    reconnect: () => host.push({ kind: 'reconnect' }),
   };
   const controller = new CockpitController(store, client, recorder, opts.bindings ?? DEFAULT_BINDINGS);
   const heard = vi.spyOn(controller, 'handleKey');
+  const inputs = vi.spyOn(controller, 'handleInput');
   const app = render(
     <CockpitContext.Provider value={{ store, controller, theme }}>
       <App />
@@ -102,7 +113,8 @@ export async function renderCockpit(opts: { client?: FakeClient; theme?: Theme; 
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  const matches = (what: string | RegExp | ((f: string) => boolean), f: string) => (typeof what === 'string' ? f.includes(what) : what instanceof RegExp ? what.test(f) : what(f));
+  const matches = (what: string | RegExp | ((f: string) => boolean), f: string) =>
+    typeof what === 'string' ? f.includes(what) : what instanceof RegExp ? what.test(f) : what(f);
   const waitFor = async (what: string | RegExp | ((f: string) => boolean), label?: string) => {
     await until(() => matches(what, frame()), label ?? (typeof what === 'function' ? 'the frame' : `${String(what)} on screen`));
     return frame();
@@ -148,11 +160,16 @@ export async function renderCockpit(opts: { client?: FakeClient; theme?: Theme; 
       for (const ch of text) await press(ch === ' ' ? 'space' : ch);
     },
     paste: async (text) => {
-      const before = heard.mock.calls.length;
-      app.stdin.write(text);
-      await until(() => heard.mock.calls.length > before, 'the dispatcher to hear the paste');
-      const [key, got] = heard.mock.calls[before] ?? [];
-      if (key !== null || got !== text) throw new Error(`Ink delivered ${String(key)} ${JSON.stringify(got)} for a paste of ${JSON.stringify(text)}`);
+      const before = inputs.mock.calls.length;
+      app.stdin.write(`\x1b[200~${text}\x1b[201~`);
+      await until(() => inputs.mock.calls.length > before, 'the dispatcher to hear the paste');
+      const got = inputs.mock.calls[before]?.[0];
+      if (got?.kind !== 'paste' || got.text !== text) throw new Error(`Ink delivered ${JSON.stringify(got)} for a paste of ${JSON.stringify(text)}`);
+    },
+    send: async (bytes, events) => {
+      const before = inputs.mock.calls.length;
+      app.stdin.write(bytes);
+      await until(() => inputs.mock.calls.length >= before + events, `the dispatcher to hear ${events} keys or pastes from ${JSON.stringify(bytes)}`);
     },
     selectedRow,
     currentView,

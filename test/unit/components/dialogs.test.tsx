@@ -25,8 +25,18 @@ const GUARDS: Partial<Record<CommandId, Guard>> = {
   'merge.undo': {
     open: (c) => c.goto('merges'),
     key: 'u',
-    question: 'Undo the last merge? The target returns to its previous tip.',
+    question: 'Undo the merge of #8 Cache product images? main goes back from 9f8e7d6 to 1a2b3c4, and the task returns to review.',
     ran: (c) => c.client.callsOf('merge.undo').length > 0,
+  },
+  'lock.steal': {
+    open: async (c) => {
+      await c.goto('locks');
+      c.store.update((s) => ({ ...s, selected: { ...s.selected, locks: 'package.json|{"pid":4242}' } }));
+      await c.until(() => (c.selectedRow() ?? '').startsWith('package.json'), 'the operator lock selected');
+    },
+    key: 'S',
+    question: 'Steal package.json (write) from operator pid 4242? The operator holds it for writing; the holder may be changing those files.',
+    ran: (c) => c.client.callsOf('lock.acquire').length > 0,
   },
   'quit.stop-all': {
     open: async (c) => {
@@ -107,7 +117,9 @@ describe('quit dialog', () => {
   it('asks whether to leave running agents, saying they keep running', async () => {
     const c = await renderCockpit();
     await c.press('q');
-    await c.waitFor(/2 agents are running\.[\s\S]*d detach · s stop all · esc cancel[\s\S]*Detached agents keep running; muster shows them again when you start it\./);
+    await c.waitFor(
+      /2 agents are running\.[\s\S]*d detach · s stop all · esc cancel[\s\S]*Detached agents keep running; muster shows them again when you start it\./,
+    );
     expect(c.host).toEqual([]);
   });
 

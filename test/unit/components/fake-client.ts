@@ -4,6 +4,7 @@ import { RISKS } from '../../../src/core/task.js';
 import { MusterError, type ErrorCode } from '../../../src/protocol/errors.js';
 import type { EventMessage } from '../../../src/protocol/messages.js';
 import { METHODS, type MethodName, type ParamsOf, type ResultOf } from '../../../src/protocol/methods.js';
+import type { TopicInput, TopicName } from '../../../src/protocol/topics.js';
 import type { BlockerView, ConflictView, LockView, MergeEntry, StatusView, TaskView } from '../../../src/protocol/shapes.js';
 import { AGENTS, at, CONTEXT_TEXT, diffOf, OVERLAP, REPO, shopBlockers, shopLocks, shopTasks, taskView } from './fixtures.js';
 
@@ -14,7 +15,7 @@ export interface Call {
 }
 
 /** Requests that only read; everything else changes something on the supervisor. */
-const READS: ReadonlySet<MethodName> = new Set<MethodName>(['subscribe', 'status', 'merge.list', 'context.show']);
+const READS: ReadonlySet<MethodName> = new Set<MethodName>(['subscribe', 'unsubscribe', 'status', 'merge.list', 'context.show', 'task.detail', 'term.history']);
 
 const QUEUED: readonly TaskView['state'][] = ['backlog', 'ready', 'running', 'review', 'stalled', 'failed'];
 
@@ -32,6 +33,16 @@ export class FakeClient implements CockpitClient {
   conflicts: ConflictView[] = [OVERLAP];
   blockers: BlockerView[] = shopBlockers();
   paused = false;
+  configError: string | null = null;
+  /** The operator's process as the supervisor sees the cockpit: the owner of the locks it takes. */
+  readonly operatorPid = 777;
+  /**
+   * How the next approval goes: the reasons the task shows on the way (as the supervisor's
+   * task events do, step by step), then a stop; without it every approval lands.
+   */
+  nextApproval: { steps: string[]; stop?: { reason: string; message: string; gate?: { name: string; output: string } } } | null = null;
+  /** Entries the cockpit added to the shared context, as `section: text`. */
+  readonly contextAdded: string[] = [];
   tip = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
   canUndo: number | null = 8;
   /** The last merge attempt of a task, as `merge.list` reports it. */
@@ -40,6 +51,8 @@ export class FakeClient implements CockpitClient {
   private readonly refusals = new Map<MethodName, MusterError>();
   private readonly holds = new Map<MethodName, Promise<void>>();
   private readonly eventListeners = new Set<(e: EventMessage) => void>();
+  /** Like the supervisor, events reach the cockpit only on the topics it subscribed to. */
+  private readonly topics = new Set<string>();
   private readonly disconnectListeners = new Set<() => void>();
 
   constructor(tasks: TaskView[] = shopTasks()) {
@@ -97,7 +110,14 @@ export class FakeClient implements CockpitClient {
     };
   }
 
-  emit(topic: string, data: unknown): void {
+  /** Publishes an event as the supervisor would: its data as the topic's schema has it. */
+  emit<T extends TopicName>(topic: T, data: TopicInput<T>): void {
+    this.emitRaw(topic, data);
+  }
+
+  /** Publishes anything on a topic, such as data a broken supervisor might send. */
+  emitRaw(topic: string, data: unknown): void {
+    if (!this.topics.has(topic)) return;
     for (const l of this.eventListeners) l({ t: 'evt', topic, data });
   }
 
@@ -155,7 +175,7 @@ export class FakeClient implements CockpitClient {
       paused: this.paused,
       counts,
       blockers: { unread: this.blockers.filter((b) => !b.acknowledged).length },
-      configError: null,
+      configError: this.configError,
       agents: ['claude', 'codex', 'aider', 'gemini', 'shell'],
       defaultAgent: 'claude',
       idle: false,
@@ -224,6 +244,10 @@ export class FakeClient implements CockpitClient {
     const id = p.id as number;
     switch (method) {
       case 'subscribe':
+        for (const t of p.topics as string[]) this.topics.add(t);
+        return { ok: true };
+      case 'unsubscribe':
+        for (const t of p.topics as string[]) this.topics.delete(t);
         return { ok: true };
       case 'status':
         return this.status();
@@ -235,7 +259,8 @@ export class FakeClient implements CockpitClient {
         const title = String(p.title).trim();
         if (!title) throw new MusterError('bad-input', 'A task needs a title.');
         const agent = (p.agent as string | undefined) ?? 'claude';
-        if (!(AGENTS as readonly string[]).includes(agent)) throw new MusterError('bad-input', `Unknown agent "${agent}". Configured agents: ${AGENTS.join(', ')}.`);
+        if (!(AGENTS as readonly string[]).includes(agent))
+          throw new MusterError('bad-input', `Unknown agent "${agent}". Configured agents: ${AGENTS.join(', ')}.`);
         const risk = (p.risk as string | undefined) ?? 'medium';
         if (!(RISKS as readonly string[]).includes(risk)) throw new MusterError('bad-input', `Risk "${risk}" is not one of low, medium, high.`);
         const after = p.after as number[];
@@ -262,8 +287,16 @@ export class FakeClient implements CockpitClient {
         if (!movable.includes(id)) throw new MusterError('invalid-state', `Task #${id} is ${this.task(id).state}; only tasks in the queue can be moved.`);
         const move = p.move as { kind: 'up' | 'down' | 'top' } | { kind: 'to'; position: number };
         const from = movable.indexOf(id);
-        if (move.kind === 'to' && (move.position < 1 || move.position > movable.length)) throw new MusterError('bad-input', `--to takes a position from 1 to ${movable.length}, not ${move.position}.`);
-        const to = move.kind === 'up' ? Math.max(0, from - 1) : move.kind === 'down' ? Math.min(movable.length - 1, from + 1) : move.kind === 'to' ? move.position - 1 : 0;
+        if (move.kind === 'to' && (move.position < 1 || move.position > movable.length))
+          throw new MusterError('bad-input', `--to takes a position from 1 to ${movable.length}, not ${move.position}.`);
+        const to =
+          move.kind === 'up'
+            ? Math.max(0, from - 1)
+            : move.kind === 'down'
+              ? Math.min(movable.length - 1, from + 1)
+              : move.kind === 'to'
+                ? move.position - 1
+                : 0;
         const rest = movable.filter((x) => x !== id);
         rest.splice(to, 0, id);
         this.reorder([...rest, ...this.order.filter((x) => !movable.includes(x))]);
@@ -271,7 +304,11 @@ export class FakeClient implements CockpitClient {
       }
       case 'task.assign': {
         const agent = String(p.agent);
-        if (!(AGENTS as readonly string[]).includes(agent)) throw new MusterError('bad-input', `Unknown agent "${agent}". Configured agents: ${AGENTS.join(', ')} (add more under "agents:" in .muster/config.yaml).`);
+        if (!(AGENTS as readonly string[]).includes(agent))
+          throw new MusterError(
+            'bad-input',
+            `Unknown agent "${agent}". Configured agents: ${AGENTS.join(', ')} (add more under "agents:" in .muster/config.yaml).`,
+          );
         const t = this.require(id, ['backlog', 'ready', 'running', 'review', 'stalled', 'failed'], 'given another agent');
         return this.update(id, t.state === 'running' ? { agent, state: 'ready', reason: `reassigned to ${agent}` } : { agent });
       }
@@ -282,15 +319,78 @@ export class FakeClient implements CockpitClient {
       case 'task.retry':
         this.require(id, ['failed', 'stalled', 'cancelled'], 'retried');
         return this.update(id, { state: 'ready', reason: null });
+      case 'agent.dismiss': {
+        const t = this.task(id);
+        const last = t.sessions.at(-1);
+        if (!last || last.endedAt === null)
+          throw new MusterError('invalid-state', `Task #${id}'s agent is still running: only an exited agent's screen can be put away.`);
+        return this.update(id, { sessions: t.sessions.map((s) => (s === last ? { ...s, dismissed: true } : s)) });
+      }
       case 'task.cancel':
         this.require(id, ['backlog', 'ready', 'running', 'review', 'stalled', 'failed'], 'cancelled');
         return this.update(id, { state: 'cancelled', activity: 'exited', reason: `cancelled by operator; work kept at refs/muster/archive/${id}` });
       case 'merge.list':
-        return { target: 'main', tip: this.tip, queue: this.mergeQueue().map((x) => this.mergeEntry(this.view(x))), running: null, canUndo: this.canUndo };
+        return {
+          target: 'main',
+          tip: this.tip,
+          queue: this.mergeQueue().map((x) => this.mergeEntry(this.view(x))),
+          running: null,
+          canUndo: this.canUndo,
+          undo: this.canUndo === null ? null : { task: this.canUndo, from: this.tip, to: this.previousTip },
+        };
+      case 'task.detail':
+        return { ...this.mergeEntry(this.view(id)), locks: this.locks.filter((l) => 'task' in l.owner && l.owner.task === id) };
+      case 'lock.release': {
+        const resources = p.resources as string[];
+        const mine = (l: LockView) =>
+          p.task === undefined ? 'pid' in l.owner && l.owner.pid === this.operatorPid : 'task' in l.owner && l.owner.task === p.task;
+        const released = this.locks.filter((l) => mine(l) && resources.includes(l.resource));
+        this.locks = this.locks.filter((l) => !released.includes(l));
+        if (released.length) this.emit('locks', { count: this.locks.length });
+        return { released, notHeld: resources.filter((r) => !released.some((l) => l.resource === r)) };
+      }
+      case 'lock.acquire': {
+        if (!p.steal) throw new Error('FakeClient only steals locks');
+        const resources = p.resources as string[];
+        const taken = resources.map((resource) => ({
+          resource,
+          mode: 'write' as const,
+          owner: { pid: this.operatorPid },
+          state: 'active' as const,
+          acquiredAt: at(170),
+          expiresAt: null,
+          declared: false,
+        }));
+        this.locks = [...this.locks.filter((l) => !resources.includes(l.resource)), ...taken];
+        this.emit('locks', { count: this.locks.length });
+        return { granted: true, locks: taken };
+      }
+      case 'context.add':
+        this.contextAdded.push(`${String(p.section)}: ${String(p.text)}`);
+        this.emit('context', { unread: this.blockers.filter((b) => !b.acknowledged).length });
+        return { section: String(p.section) === 'decisions' ? 'Decisions Made' : String(p.section), entry: `- [operator 12:00] ${String(p.text)}` };
       case 'merge.diff':
         return { diff: diffOf(this.require(id, ['review'], 'diffed')), base: this.tip };
       case 'merge.approve': {
-        this.require(id, ['review'], 'merged');
+        // A test may have moved it to merging meanwhile, as the supervisor's steps do.
+        this.require(id, ['review', 'merging'], 'merged');
+        const plan = this.nextApproval;
+        this.nextApproval = null;
+        for (const reason of plan?.steps ?? []) this.update(id, { state: 'merging', reason });
+        if (plan?.stop) {
+          this.results.set(id, {
+            task: id,
+            at: at(150),
+            landed: false,
+            reason: plan.stop.reason,
+            message: plan.stop.message,
+            gate: plan.stop.gate ?? null,
+            paths: [],
+            gates: plan.stop.gate ? [{ name: plan.stop.gate.name, ok: false }] : [],
+          });
+          this.update(id, { state: 'review', reason: plan.stop.message });
+          return { landed: false, ...plan.stop };
+        }
         const from = this.tip;
         this.previousTip = from;
         this.tip = `7e57ab1e${String(id).padStart(32, '0')}`;
@@ -318,11 +418,19 @@ export class FakeClient implements CockpitClient {
       case 'context.show':
         return { file: `${REPO}/.muster/context.md`, text: CONTEXT_TEXT, blockers: this.blockers, unread: this.blockers.filter((b) => !b.acknowledged).length };
       case 'context.ack':
-        this.blockers = this.blockers.map((b) => ({ ...b, acknowledged: true }));
-        this.emit('context', {});
+        this.blockers = this.blockers.map((b) => (p.keys === undefined || (p.keys as string[]).includes(b.key) ? { ...b, acknowledged: true } : b));
+        this.emit('context', { unread: this.blockers.filter((b) => !b.acknowledged).length });
         return { unread: 0 };
       case 'term.attach':
-        return { screen: `agent screen of #${String(p.task)}`, cols: p.cols ?? 80, rows: p.rows ?? 24, running: true };
+        return { cols: p.cols ?? 80, rows: p.rows ?? 24, running: true };
+      case 'term.history': {
+        // 40 lines the log alone still has, then the emulator's 60 rows (one in colour).
+        const task = Number(p.task);
+        const recent = Array.from({ length: 60 }, (_, i) =>
+          i === 57 ? `\x1b[31merror: #${task} cannot reach the database\x1b[0m` : `#${task} output ${i + 1}`,
+        );
+        return { older: Array.from({ length: 40 }, (_, i) => `#${task} older ${i + 1}`), dropped: 0, recent, width: 80, running: true };
+      }
       case 'term.input':
         return { delivered: true };
       case 'term.detach':

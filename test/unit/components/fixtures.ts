@@ -6,13 +6,19 @@ export const at = (minutes: number): string => new Date(Date.parse(T0) + minutes
 export const REPO = '/home/dev/shop';
 /** The agents the fake supervisor has configured. */
 export const AGENTS = ['claude', 'codex', 'gemini'] as const;
-const slug = (title: string): string => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 24);
+const slug = (title: string): string =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 24);
 
 /** A task as the supervisor reports it; `position` is computed by the fake from its queue order. */
 export function taskView(p: Partial<TaskView> & Pick<TaskView, 'id' | 'title'>): TaskView {
   const started = p.state !== undefined && !['backlog', 'ready'].includes(p.state);
   return {
-    prompt: p.title,
+    promptBytes: Buffer.byteLength(p.title),
+    promptPreview: p.title,
     state: 'ready',
     agent: 'claude',
     risk: 'medium',
@@ -30,6 +36,11 @@ export function taskView(p: Partial<TaskView> & Pick<TaskView, 'id' | 'title'>):
     position: null,
     sessions: [],
     feedback: [],
+    summary: null,
+    session: null,
+    conversations: [],
+    idleWithWork: false,
+    integration: true,
     createdAt: at(0),
     updatedAt: at(p.id),
     ...p,
@@ -44,7 +55,7 @@ export function liveTask(p: Partial<TaskView> & Pick<TaskView, 'id' | 'title'>, 
     activity: 'working',
     activitySource: 'reported',
     ports: { slot, base: 3000 + slot * 10, last: 3009 + slot * 10, named: { web: 3000 + slot * 10 } },
-    sessions: [{ n: 1, agent, pid: 41_000 + p.id, pidStart: null, startedAt: at(p.id), endedAt: null, exitCode: null, signal: null }],
+    sessions: [{ n: 1, agent, pid: 41_000 + p.id, pidStart: null, startedAt: at(p.id), endedAt: null, exitCode: null, signal: null, dismissed: false }],
     ...p,
   });
 }
@@ -55,7 +66,7 @@ export function endedTask(p: Partial<TaskView> & Pick<TaskView, 'id' | 'title'>,
   return taskView({
     activity: 'exited',
     activitySource: 'heuristic',
-    sessions: [{ n: 1, agent, pid: 41_000 + p.id, pidStart: null, startedAt: at(p.id), endedAt: at(p.id + 30), exitCode, signal: null }],
+    sessions: [{ n: 1, agent, pid: 41_000 + p.id, pidStart: null, startedAt: at(p.id), endedAt: at(p.id + 30), exitCode, signal: null, dismissed: false }],
     ...p,
   });
 }
@@ -107,7 +118,13 @@ export const CONTEXT_TEXT = [
 ].join('\n');
 
 export function diffOf(task: TaskView): string {
-  const lines = ['diff --git a/docs/api/orders.md b/docs/api/orders.md', '--- a/docs/api/orders.md', '+++ b/docs/api/orders.md', '@@ -1,3 +1,60 @@', ' # Orders API'];
+  const lines = [
+    'diff --git a/docs/api/orders.md b/docs/api/orders.md',
+    '--- a/docs/api/orders.md',
+    '+++ b/docs/api/orders.md',
+    '@@ -1,3 +1,60 @@',
+    ' # Orders API',
+  ];
   for (let i = 1; i <= 60; i++) lines.push(`+line ${i} of the change for #${task.id}`);
   return lines.join('\n');
 }

@@ -34,7 +34,8 @@ describe('new task form', () => {
     await c.press('tab');
     await c.type('Add a toggle to the settings page; keep the CSS in variables');
     await c.press('tab');
-    await replace(c, 'claude'.length, 'codex');
+    // The agent is a picker over the configured presets.
+    await c.press('right');
     await c.press('tab');
     await c.type('src/ui/**, docs/*.md');
     await c.press('tab');
@@ -42,8 +43,11 @@ describe('new task form', () => {
     await c.press('tab');
     await c.type('4, #5');
     await c.press('tab');
-    await replace(c, 'medium'.length, 'low');
-    await dialogShows(c, /Title {4}Dark mode toggle\nPrompt {3}Add a toggle[\s\S]*Agent {4}codex\nWrites {3}src\/ui\/\*\*, docs\/\*\.md\nReads {4}src\/theme\/\*\*\nAfter {4}4, #5\nRisk {5}low/);
+    await c.press('left');
+    await dialogShows(
+      c,
+      /Title {4}Dark mode toggle\nPrompt {3}Add a toggle[\s\S]*Agent {4}codex\nWrites {3}src\/ui\/\*\*, docs\/\*\.md\nReads {4}src\/theme\/\*\*\nAfter {4}4, #5\nRisk {6}‹ low ›/,
+    );
     await c.press('enter');
     await c.until(() => c.client.callsOf('task.add').length > 0, 'task.add');
     expect(c.client.callsOf('task.add')).toEqual([
@@ -124,6 +128,82 @@ describe('new task form', () => {
     await dialogShows(c, /^Title {4}Fix login redire$/m);
   });
 
+  it('keeps the line breaks of a prompt pasted whole (bracketed paste), and enter still submits', async () => {
+    const c = await renderCockpit();
+    await newTask(c);
+    await c.type('Two-line prompt');
+    await c.press('tab');
+    await c.paste('Rename the helper.\r\nKeep the old name as an alias.');
+    await dialogShows(c, /^Prompt {3}Rename the helper\.\n {9}Keep the old name as an alias\.$/m);
+    await c.press('enter');
+    await c.until(() => c.client.callsOf('task.add').length > 0, 'task.add');
+    expect(c.client.callsOf('task.add')[0]).toMatchObject({ title: 'Two-line prompt', prompt: 'Rename the helper.\nKeep the old name as an alias.' });
+  });
+
+  it('joins the lines of a paste into a one-line field with spaces', async () => {
+    const c = await renderCockpit();
+    await newTask(c);
+    await c.paste('Fix the\nlogin redirect\n');
+    await dialogShows(c, /^Title {4}Fix the login redirect$/m);
+  });
+
+  it('starts a new line in the prompt with alt+enter', async () => {
+    const c = await renderCockpit();
+    await newTask(c);
+    await c.type('Plan');
+    await c.press('tab');
+    await c.type('first');
+    await c.press('meta+enter');
+    await c.type('second');
+    await dialogShows(c, /^Prompt {3}first\n {9}second$/m);
+    await c.press('tab');
+    await dialogShows(c, /^Prompt {3}first \(\+1 more line\)$/m);
+  });
+
+  it('handles every key of a chunk that arrives at once: text then tab, three backspaces', async () => {
+    const c = await renderCockpit();
+    await newTask(c);
+    await c.send('Fix login\t', 10);
+    await dialogShows(c, /^Title {4}Fix login\nPrompt$/m);
+    await dialogShows(c, 'what the agent is asked to do');
+    await c.send('abcd\x7f\x7f\x7f', 7);
+    await dialogShows(c, /^Prompt {3}a$/m);
+  });
+
+  it('edits the line as a shell does: left, ctrl+a/e, ctrl+w, ctrl+u, ctrl+k, alt+b', async () => {
+    const c = await renderCockpit();
+    await newTask(c);
+    await c.type('helo');
+    await c.press('left');
+    await c.type('l');
+    await dialogShows(c, /^Title {4}hello$/m);
+    await c.press('ctrl+a');
+    await c.type('say ');
+    await c.press('ctrl+e');
+    await c.type(' big world');
+    await dialogShows(c, /^Title {4}say hello big world$/m);
+    await c.press('ctrl+w');
+    await dialogShows(c, /^Title {4}say hello big$/m);
+    await c.press('meta+b', 'meta+b');
+    await c.press('ctrl+k');
+    await dialogShows(c, /^Title {4}say$/m);
+    await c.press('ctrl+u');
+    await dialogShows(c, /^Title$/m);
+    expect(c.client.changes()).toEqual([]);
+  });
+
+  it('chooses the risk with a first letter', async () => {
+    const c = await renderCockpit();
+    await newTask(c);
+    await c.type('Risky');
+    await c.press('shift+tab');
+    await dialogShows(c, 'low · medium · high');
+    await c.type('h');
+    await c.press('enter');
+    await c.until(() => c.client.callsOf('task.add').length > 0, 'task.add');
+    expect(c.client.callsOf('task.add')[0]).toMatchObject({ title: 'Risky', risk: 'high' });
+  });
+
   it('shows the hint of the focused field', async () => {
     const c = await renderCockpit();
     await newTask(c);
@@ -139,8 +219,10 @@ describe('reassign form', () => {
     await c.goto('tasks');
     await c.select(4);
     await c.press('a');
-    await dialogShows(c, /^Reassign #4 Migrate cart to new pricing\nAgent {4}claude$/m);
-    await replace(c, 'claude'.length, 'gemini');
+    await dialogShows(c, /^Reassign #4 Migrate cart to new pricing\nAgent {5}‹ claude ›$/m);
+    await dialogShows(c, 'claude · codex · aider · gemini · shell');
+    await c.type('g');
+    await dialogShows(c, /^Agent {5}‹ gemini ›$/m);
     await c.press('enter');
     await c.waitFor('#4 is now assigned to gemini.');
     expect(c.client.callsOf('task.assign')).toEqual([{ id: 4, agent: 'gemini' }]);
@@ -153,10 +235,12 @@ describe('reassign form', () => {
     await c.select(4);
     await c.press('a');
     await c.waitFor('Reassign #4');
-    await replace(c, 'claude'.length, 'gpt');
+    await c.press('left', 'left');
+    await dialogShows(c, /^Agent {5}‹ gemini ›$/m);
+    await c.press('left');
     await c.press('enter');
-    await dialogShows(c, 'Unknown agent "gpt". Configured agents: claude, codex, gemini');
-    expect(dialog(c)).toMatch(/^Reassign #4 Migrate cart to new pricing\nAgent {4}gpt$/m);
+    await dialogShows(c, 'Unknown agent "aider". Configured agents: claude, codex, gemini');
+    expect(dialog(c)).toMatch(/^Reassign #4 Migrate cart to new pricing\nAgent {5}‹ aider ›$/m);
   });
 });
 
@@ -165,7 +249,7 @@ describe('reject form', () => {
     const c = await renderCockpit();
     await c.goto('merges');
     await c.press('r');
-    await dialogShows(c, /^Reject #3 Write API docs for orders\nFeedback\n {9}what the agent should change; enter sends it$/m);
+    await dialogShows(c, /^Reject #3 Write API docs for orders\nFeedback\n {9}what the agent should change; enter sends it, alt\+enter starts a new line$/m);
     await c.type('Document the 404 case of GET /orders/:id');
     await c.press('enter');
     await c.waitFor('#3 sent back to its agent with the feedback.');

@@ -32,17 +32,18 @@ describe('notifications', () => {
     expect(rawStatus(c)).toContain(RED);
   });
 
-  it('says the supervisor went away when the connection drops', async () => {
+  it('says the supervisor went away when the connection drops, and marks the header as stale', async () => {
     const c = await renderCockpit();
     c.client.disconnect();
-    await c.waitFor('The supervisor went away. Start muster again.');
-    expect(rawStatus(c)).toContain(RED);
+    await c.waitFor('The muster supervisor went away (muster stop, or it crashed).');
+    await c.waitFor('r restart it · q quit');
+    expect(c.frame().split('\n')[1]).toMatch(/^supervisor gone: what follows is from before/);
   });
 
   it('hands pane rows to the host, outside React, and drops malformed ones', async () => {
     const c = await renderCockpit();
-    const frame = { task: 1, width: 80, height: 20, rows: [[0, '$ npm test']], full: false };
-    c.client.emit('rows', { task: 1, rows: 'not rows' });
+    const frame = { task: 1, width: 80, height: 20, rows: [[0, '$ npm test']] as [number, string][], full: false };
+    c.client.emitRaw('rows', { task: 1, rows: 'not rows' });
     c.client.emit('rows', frame);
     expect(c.host).toEqual([{ kind: 'rows', frame }]);
   });
@@ -70,7 +71,9 @@ describe('status line', () => {
 
   it('reads as the key map says in the agents view', async () => {
     const c = await renderCockpit();
-    expect(c.statusLine()).toBe('a reassign  r retry  d done  x cancel  enter attach  ? help  q quit  n new task  p pause/resume');
+    expect(c.statusLine()).toBe(
+      'a reassign  r retry  d done  x cancel  enter attach  i reply  D dismiss  o output  ? help  q quit  n new task  p pause/resume',
+    );
   });
 
   it('shows the outcome of the last action until esc brings the hints back', async () => {

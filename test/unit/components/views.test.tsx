@@ -3,7 +3,7 @@ import { closeCockpits, renderCockpit, strip } from './cockpit.js';
 import { themeFor } from '../../../components/theme.js';
 import { DEFAULT_BINDINGS, helpSections } from '../../../src/keymap/index.js';
 import { FakeClient } from './fake-client.js';
-import { taskView } from './fixtures.js';
+import { shopTasks, taskView } from './fixtures.js';
 
 afterEach(closeCockpits);
 
@@ -20,25 +20,48 @@ describe('header', () => {
     expect(c.currentView()).toBe('agents');
   });
 
+  it('shows, in red, that the config on disk was not applied, as soon as the supervisor says so', async () => {
+    const c = await renderCockpit({ size: { cols: 260, rows: 30 } });
+    c.client.configError = '.muster/config.yaml:4 parallel.max_workers: expected a positive integer, received "four"';
+    c.client.emit('config', { error: c.client.configError });
+    await c.waitFor('│ config not applied: .muster/config.yaml:4 parallel.max_workers: expected a positive integer, received "four"');
+    expect(lineWith(c.rawFrame(), 'config not applied')).toContain(RED);
+    c.client.configError = null;
+    c.client.emit('config', { error: null });
+    await c.until(() => !c.frame().includes('config not applied'), 'the config problem to go');
+  });
+
   it('says PAUSED once dispatch is paused on the supervisor', async () => {
     const c = await renderCockpit();
     c.client.paused = true;
-    c.client.emit('queue', {});
+    c.client.emit('queue', { order: c.client.order, paused: c.client.paused });
     await c.waitFor('workers 2/4 · PAUSED');
   });
 });
 
 describe('agents view', () => {
-  it('lists each agent with a live terminal: running tasks and reviewed ones whose agent is still up', async () => {
+  it('lists each agent with a live terminal, and each exited one with how it ended until it is retried, merged or put away', async () => {
     const c = await renderCockpit();
-    const body = c.frame().split('\n').slice(2, 6);
+    const body = c.frame().split('\n').slice(2, 8);
     expect(body).toEqual([
       expect.stringMatching(/^#1 Add rate limiting to login · claude · working/),
       expect.stringMatching(/^#2 Fix flaky checkout test · codex · waiting-input/),
+      expect.stringMatching(/^#3 Write API docs for orders · claude · exited \(code 0\) · review/),
+      expect.stringMatching(/^#6 Remove legacy coupon code · claude · exited \(code 1\) · failed/),
       expect.stringMatching(/^#7 Bump eslint to v9 · claude · idle/),
       expect.stringMatching(/^\s*$/),
     ]);
     expect(c.selectedRow()).toMatch(/^#1 /);
+  });
+
+  it('marks an activity guessed from the screen with "?", and one the agent reported without', async () => {
+    const tasks = shopTasks().map((t) => (t.id === 2 ? { ...t, activity: 'working' as const, activitySource: 'heuristic' as const } : t));
+    const c = await renderCockpit({ client: new FakeClient(tasks) });
+    await c.waitFor('#2 Fix flaky checkout test · codex · working?');
+    expect(c.frame()).toMatch(/#1 Add rate limiting to login · claude · working$/m);
+    await c.goto('tasks');
+    await c.waitFor(/^#2 +running +medium +codex +working\? +Fix flaky checkout test/m);
+    expect(c.frame()).toMatch(/^#1 +running +medium +claude +working +Add rate limiting to login/m);
   });
 
   it('says how to start work when no agent is running', async () => {
@@ -48,6 +71,14 @@ describe('agents view', () => {
 });
 
 describe('tasks view', () => {
+  it('flags a running agent that ended its turn with commits as idle with work', async () => {
+    const tasks = shopTasks().map((t) => (t.id === 1 ? { ...t, activity: 'idle' as const, idleWithWork: true } : t));
+    const c = await renderCockpit({ client: new FakeClient(tasks) });
+    await c.waitFor('#1 Add rate limiting to login · claude · idle with work (d: review)');
+    await c.goto('tasks');
+    await c.waitFor(/^#1 +running +medium +claude +idle\+work +Add rate limiting to login/m);
+  });
+
   it('lists every task in queue order with state, risk, agent, activity, reason, branch and ports', async () => {
     const c = await renderCockpit();
     await c.goto('tasks');
@@ -85,14 +116,15 @@ describe('conflicts view', () => {
   it('shows each conflict with its kind, tasks, paths and detail', async () => {
     const c = await renderCockpit();
     await c.goto('conflicts');
-    expect(c.frame()).toMatch(/^overlap +#1 #2 +src\/auth\/session\.ts +#1 and #2 both changed src\/auth\/session\.ts/m);
+    expect(c.frame()).toMatch(/^PATH +KIND +TASKS +DETAIL/m);
+    expect(c.frame()).toMatch(/^src\/auth\/session\.ts +overlap +#1 #2 +#1 and #2 both changed src\/auth\/session\.ts/m);
   });
 
   it('follows conflicts events, and says so when the running tasks are disjoint', async () => {
     const c = await renderCockpit();
     await c.goto('conflicts');
     c.client.emit('conflicts', [{ kind: 'merge', tasks: [3, 7], paths: ['package.json'], detail: 'Merging #7 after #3 conflicts in package.json' }]);
-    await c.waitFor(/^merge +#3 #7 +package\.json +Merging #7 after #3 conflicts in package\.json/m);
+    await c.waitFor(/^package\.json +merge +#3 #7 +Merging #7 after #3 conflicts in package\.json/m);
     expect(c.frame()).not.toContain('#1 and #2 both changed');
     c.client.emit('conflicts', []);
     await c.waitFor('No conflicts: the running tasks touch disjoint files.');
@@ -112,6 +144,13 @@ describe('merges view', () => {
     expect(f).toContain('#3 Write API docs for orders — muster/3-write-api-docs-for-order');
     expect(f).toMatch(/Commits \(2\)\n +c0ffe31 Write API docs for orders: first pass\n +c0ffe32 Address review notes/);
     expect(f).toMatch(/Files \(2\)\n +\+42 -7 +docs\/api\/index\.ts\n +bin +assets\/logo\.png/);
+  });
+
+  it('shows the summary the agent gave when it said the task was done', async () => {
+    const tasks = shopTasks().map((t) => (t.id === 3 ? { ...t, summary: 'Documented every orders endpoint.\nChecked the examples with curl.' } : t));
+    const c = await renderCockpit({ client: new FakeClient(tasks) });
+    await c.goto('merges');
+    await c.waitFor(/Summary: Documented every orders endpoint\.\n +Checked the examples with curl\./);
   });
 
   it('shows why the last merge attempt of the selected task failed, with the gate output', async () => {

@@ -5,7 +5,10 @@ import type { Risk, TaskId, TaskState } from '../../../src/core/task.js';
 export const T0 = '2026-01-01T00:00:00.000Z';
 
 /** A state with tasks added in order; each spec may force a state (test-only shortcut). */
-export function stateWith(specs: { title?: string; risk?: Risk; after?: TaskId[]; state?: TaskState; writes?: string[] }[], base: MusterState = emptyState()): MusterState {
+export function stateWith(
+  specs: { title?: string; risk?: Risk; after?: TaskId[]; state?: TaskState; writes?: string[] }[],
+  base: MusterState = emptyState(),
+): MusterState {
   let s = base;
   for (const [i, spec] of specs.entries()) {
     const r = addTask(s, { title: spec.title ?? `task ${i + 1}`, agent: 'shell', risk: spec.risk, after: spec.after, writes: spec.writes }, T0);

@@ -33,7 +33,14 @@ function changes(task: number, list: FileChange[], extra: Partial<TaskChanges> =
 }
 
 function lockTable(...locks: [LockOwner, string, 'read' | 'write', (string | null)?][]): LockTable {
-  const made: Lock[] = locks.map(([owner, resource, mode, expiresAt]) => ({ resource, mode, owner, acquiredAt: T0, expiresAt: expiresAt ?? null, declared: true }));
+  const made: Lock[] = locks.map(([owner, resource, mode, expiresAt]) => ({
+    resource,
+    mode,
+    owner,
+    acquiredAt: T0,
+    expiresAt: expiresAt ?? null,
+    declared: true,
+  }));
   return { ...emptyLockTable(), locks: made };
 }
 const byTask = (task: number): LockOwner => ({ kind: 'task', task });
@@ -86,7 +93,11 @@ describe('overlapPairs', () => {
 
   it('reports every pair of three tasks on one path, in id order', () => {
     const pairs = overlapPairs([changes(3, [M('p.ts')]), changes(1, [M('p.ts')]), changes(2, [M('p.ts')])]);
-    expect(pairs.map((p) => [p.a, p.b])).toEqual([[1, 2], [1, 3], [2, 3]]);
+    expect(pairs.map((p) => [p.a, p.b])).toEqual([
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ]);
   });
 
   it('never pairs a task with itself', () => {
@@ -103,11 +114,15 @@ describe('overlapPairs', () => {
         const px = touchedPaths(x.changes);
         const py = touchedPaths(y.changes);
         const paths = new Set<string>();
-        for (const p of px) for (const q of py) {
-          if (p === q) paths.add(p);
-          if (under(p, q) || under(q, p)) (paths.add(p), paths.add(q));
-        }
-        for (const [mine, theirs] of [[px, y], [py, x]] as const) {
+        for (const p of px)
+          for (const q of py) {
+            if (p === q) paths.add(p);
+            if (under(p, q) || under(q, p)) (paths.add(p), paths.add(q));
+          }
+        for (const [mine, theirs] of [
+          [px, y],
+          [py, x],
+        ] as const) {
           for (const d of [...(theirs.createdDirs ?? []), ...(theirs.removedDirs ?? [])]) for (const p of mine) if (under(p, d)) paths.add(p);
         }
         if (paths.size > 0) out.push({ a: x.task, b: y.task, paths: [...paths].sort() });
@@ -122,7 +137,11 @@ describe('overlapPairs', () => {
       fc.record({ status: fc.constantFrom<'A' | 'M' | 'D' | 'T'>('A', 'M', 'D', 'T'), path }),
       fc.record({ status: fc.constant<'R'>('R'), path, oldPath: path }),
     );
-    const task = fc.record({ changes: fc.array(change, { maxLength: 4 }), createdDirs: fc.array(path, { maxLength: 1 }), removedDirs: fc.array(path, { maxLength: 1 }) });
+    const task = fc.record({
+      changes: fc.array(change, { maxLength: 4 }),
+      createdDirs: fc.array(path, { maxLength: 1 }),
+      removedDirs: fc.array(path, { maxLength: 1 }),
+    });
     fc.assert(
       fc.property(fc.array(task, { minLength: 1, maxLength: 4 }), (specs) => {
         const tasks = specs.map((s, i) => changes(i + 1, s.changes, { createdDirs: s.createdDirs, removedDirs: s.removedDirs }));
@@ -135,7 +154,9 @@ describe('overlapPairs', () => {
 describe('lockFindings', () => {
   it('names the path, the holder and its pattern', () => {
     const found = lockFindings([changes(4, [M('src/auth/login.ts'), M('src/api/x.ts')])], lockTable([byTask(2), 'src/auth/**', 'write']));
-    expect(found).toEqual([{ kind: 'lock', tasks: [4, 2], paths: ['src/auth/login.ts'], detail: '#4 changed src/auth/login.ts, write-locked by #2 (src/auth/**)' }]);
+    expect(found).toEqual([
+      { kind: 'lock', tasks: [4, 2], paths: ['src/auth/login.ts'], detail: '#4 changed src/auth/login.ts, write-locked by #2 (src/auth/**)' },
+    ]);
   });
 
   it('ignores the task’s own locks and read locks of others', () => {
@@ -146,7 +167,14 @@ describe('lockFindings', () => {
   it('counts both sides of a rename, operator locks, and marks a lapsed lock stale', () => {
     const table = lockTable([{ kind: 'operator', pid: 77, startTime: null }, 'src/types/index.ts', 'write', '2025-12-31T00:00:00.000Z']);
     const found = lockFindings([changes(5, [R('src/types/index.ts', 'src/types/all.ts')])], table, T0);
-    expect(found).toEqual([{ kind: 'lock', tasks: [5], paths: ['src/types/index.ts'], detail: '#5 changed src/types/index.ts, write-locked by operator pid 77 (src/types/index.ts, stale)' }]);
+    expect(found).toEqual([
+      {
+        kind: 'lock',
+        tasks: [5],
+        paths: ['src/types/index.ts'],
+        detail: '#5 changed src/types/index.ts, write-locked by operator pid 77 (src/types/index.ts, stale)',
+      },
+    ]);
   });
 
   it('matches globs, not just prefixes', () => {
@@ -157,12 +185,31 @@ describe('lockFindings', () => {
 
 describe('pattern matching over many paths', () => {
   // Directories with many files take the directory-level shortcut; the answer must not change.
-  const segment = fc.constantFrom('src', 'a', 'b c', '*', '**', '*.ts', '*.test.ts', 'a?', '[ab]', '{a,b}', 'f1.ts', 'x[1]', 'x?1?', '{f1,f2}.ts', 'f?.ts', '!f1.ts', '[s]rc', '[f]1.ts');
+  const segment = fc.constantFrom(
+    'src',
+    'a',
+    'b c',
+    '*',
+    '**',
+    '*.ts',
+    '*.test.ts',
+    'a?',
+    '[ab]',
+    '{a,b}',
+    'f1.ts',
+    'x[1]',
+    'x?1?',
+    '{f1,f2}.ts',
+    'f?.ts',
+    '!f1.ts',
+    '[s]rc',
+    '[f]1.ts',
+  );
   const pattern = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
   const dir = fc.array(fc.constantFrom('src', 'a', 'b', 'b c', 'x[1]'), { maxLength: 3 }).map((s) => s.join('/'));
-  const files = fc.tuple(dir, fc.integer({ min: 0, max: 12 }), fc.constantFrom('.ts', '.test.ts', '', '.md')).map(([d, n, ext]) =>
-    Array.from({ length: n }, (_, i) => (d ? `${d}/f${i}${ext}` : `f${i}${ext}`)),
-  );
+  const files = fc
+    .tuple(dir, fc.integer({ min: 0, max: 12 }), fc.constantFrom('.ts', '.test.ts', '', '.md'))
+    .map(([d, n, ext]) => Array.from({ length: n }, (_, i) => (d ? `${d}/f${i}${ext}` : `f${i}${ext}`)));
 
   it('matches a one-character class across a whole directory of files', () => {
     const paths = Array.from({ length: 10 }, (_, i) => M(`src/f${i}.ts`));
@@ -171,13 +218,17 @@ describe('pattern matching over many paths', () => {
 
   it('finds exactly the paths matchesPath matches', () => {
     fc.assert(
-      fc.property(fc.array(files, { maxLength: 4 }).map((groups) => [...new Set(groups.flat())]), fc.array(pattern, { minLength: 1, maxLength: 3 }), (paths, patterns) => {
-        const t = changes(2, paths.map(M), { writes: patterns });
-        const expected = paths.filter((p) => !patterns.some((w) => matchesPath(w, p))).sort();
-        expect(undeclaredFindings([t])[0]?.paths ?? []).toEqual(expected);
-        const locked = paths.filter((p) => matchesPath(patterns[0]!, p)).sort();
-        expect(lockFindings([t], lockTable([byTask(1), patterns[0]!, 'write']))[0]?.paths ?? []).toEqual(locked);
-      }),
+      fc.property(
+        fc.array(files, { maxLength: 4 }).map((groups) => [...new Set(groups.flat())]),
+        fc.array(pattern, { minLength: 1, maxLength: 3 }),
+        (paths, patterns) => {
+          const t = changes(2, paths.map(M), { writes: patterns });
+          const expected = paths.filter((p) => !patterns.some((w) => matchesPath(w, p))).sort();
+          expect(undeclaredFindings([t])[0]?.paths ?? []).toEqual(expected);
+          const locked = paths.filter((p) => matchesPath(patterns[0]!, p)).sort();
+          expect(lockFindings([t], lockTable([byTask(1), patterns[0]!, 'write']))[0]?.paths ?? []).toEqual(locked);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -192,9 +243,15 @@ describe('undeclaredFindings', () => {
     ]);
   });
 
-  it('exempts low-risk tasks and says when nothing was declared', () => {
+  it('exempts low-risk tasks', () => {
     expect(undeclaredFindings([task('low', [], [M('a.ts')])])).toEqual([]);
-    expect(undeclaredFindings([task('high', [], [M('a.ts')])])[0]?.detail).toBe('#6 (high) changed a.ts outside its declared writes (none declared)');
+    expect(undeclaredFindings([task('low', ['src/**'], [M('a.ts')])])).toEqual([]);
+  });
+
+  it('reports nothing for a task that declared no writes: there is no declaration to be outside of', () => {
+    const many = Array.from({ length: 40 }, (_, i) => M(`src/f${i}.ts`));
+    expect(undeclaredFindings([task('medium', [], many), task('high', [], [A('docs/x.md')])])).toEqual([]);
+    expect(undeclaredFindings([task('medium', [], many)], lockTable([byTask(6), 'docs/**', 'write']))).toEqual([]);
   });
 
   it('accepts paths under a write lock the task took at runtime', () => {
@@ -209,7 +266,12 @@ describe('staleFindings', () => {
   it('names the touched paths and read paths the target changed', () => {
     const t = changes(3, [M('src/api/user.ts')], { reads: ['src/types/**'] });
     expect(staleFindings([t], since, 'main')).toEqual([
-      { kind: 'stale', tasks: [3], paths: ['src/api/user.ts', 'src/types/index.ts'], detail: 'main moved since #3 started: src/api/user.ts and src/types/index.ts changed there' },
+      {
+        kind: 'stale',
+        tasks: [3],
+        paths: ['src/api/user.ts', 'src/types/index.ts'],
+        detail: 'main moved since #3 started: src/api/user.ts and src/types/index.ts changed there',
+      },
     ]);
   });
 
@@ -226,12 +288,24 @@ describe('portFindings and mergeFindings', () => {
       { task: 4, port: 20010, pid: 99, owner: 'task' },
     ]);
     expect(found).toEqual([{ kind: 'port', tasks: [3], paths: [], detail: "port 20001 of #3's slot is held by pid 4242 (python3), outside the task" }]);
-    const two = portFindings([{ task: 3, port: 20003, pid: null, owner: 'foreign' }, { task: 3, port: 20001, pid: 7, owner: 'foreign' }]);
+    const two = portFindings([
+      { task: 3, port: 20003, pid: null, owner: 'foreign' },
+      { task: 3, port: 20001, pid: 7, owner: 'foreign' },
+    ]);
     expect(two[0]?.detail).toBe("ports of #3's slot are held by processes outside the task: 20001 by pid 7 and 20003 by an unknown process");
   });
 
   it('turns unclean merge-tree results into findings, against the target or another task', () => {
-    expect(mergeFindings([{ a: 4, b: 'target', clean: false, paths: ['shared.txt'] }, { a: 5, b: 2, clean: false, paths: [] }, { a: 1, b: 2, clean: true, paths: [] }], 'main')).toEqual([
+    expect(
+      mergeFindings(
+        [
+          { a: 4, b: 'target', clean: false, paths: ['shared.txt'] },
+          { a: 5, b: 2, clean: false, paths: [] },
+          { a: 1, b: 2, clean: true, paths: [] },
+        ],
+        'main',
+      ),
+    ).toEqual([
       { kind: 'merge', tasks: [4], paths: ['shared.txt'], detail: '#4 conflicts with main in shared.txt' },
       { kind: 'merge', tasks: [2, 5], paths: [], detail: '#2 and #5 do not merge cleanly together' },
     ]);
@@ -251,6 +325,7 @@ describe('classifyConflicts', () => {
     targetChangesSince: new Map([[3, ['src/api/user.ts']]]),
     merges: [{ a: 3, b: 5, clean: false, paths: ['src/api/user.ts'] }],
     ports: [{ task: 5, port: 20050, pid: 1, owner: 'foreign' as const }],
+    scanFailures: [{ task: 6, error: 'git ls-files: index file smaller than expected' }],
   };
 
   it('combines every kind, ordered by kind and then tasks', () => {
@@ -261,6 +336,11 @@ describe('classifyConflicts', () => {
       ['undeclared', [3], '#3 (medium) changed docs/x.md outside its declared writes (src/**)'],
       ['stale', [3], 'main moved since #3 started: src/api/user.ts changed there'],
       ['port', [5], "port 20050 of #5's slot is held by pid 1, outside the task"],
+      [
+        'scan-failed',
+        [6],
+        "#6's worktree could not be scanned (git ls-files: index file smaller than expected); its conflicts are unknown until a scan succeeds",
+      ],
     ]);
   });
 
@@ -275,7 +355,7 @@ describe('classifyConflicts', () => {
   it('tells equal sets apart from changed ones', () => {
     const one = classifyConflicts(input);
     expect(conflictsEqual(one, [...one].reverse())).toBe(true);
-    const fewer = classifyConflicts({ ...input, ports: [] });
+    const fewer = classifyConflicts({ ...input, scanFailures: [] });
     expect(conflictsEqual(one, fewer)).toBe(false);
     expect(diffConflicts(fewer, one)).toEqual({ added: [one.at(-1) as Conflict], removed: [] });
   });

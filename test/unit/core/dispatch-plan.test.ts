@@ -14,6 +14,26 @@ describe('planDispatch', () => {
     expect(plan.waiting.get(4)).toBe('waits for a worker');
   });
 
+  it('counts a task in review whose agent still runs as a busy worker, and frees it when the agent has exited', () => {
+    const session = (endedAt: string | null) => ({
+      n: 1,
+      agent: 'claude',
+      pid: 42,
+      pidStart: null,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      endedAt,
+      exitCode: null,
+      signal: null,
+      dismissed: false,
+    });
+    const base = stateWith([{ state: 'review' }, {}]);
+    const live = { ...base, tasks: base.tasks.map((t) => (t.id === 1 ? { ...t, sessions: [session(null)] } : t)) };
+    expect(planDispatch(live, { maxWorkers: 1 }).start).toEqual([]);
+    expect(planDispatch(live, { maxWorkers: 1 }).waiting.get(2)).toBe('waits for a worker');
+    const exited = { ...base, tasks: base.tasks.map((t) => (t.id === 1 ? { ...t, sessions: [session('2026-01-01T00:01:00.000Z')] } : t)) };
+    expect(planDispatch(exited, { maxWorkers: 1 }).start).toEqual([2]);
+  });
+
   it('starts nothing while paused', () => {
     const plan = planDispatch({ ...stateWith([{}, {}]), paused: true }, { maxWorkers: 4 });
     expect(plan.start).toEqual([]);
@@ -54,9 +74,16 @@ describe('planDispatch', () => {
     expect([...(plan.locks ?? [])]).toEqual(['a', 'b']);
   });
 
-  const arbitraryState = fc
-    .array(fc.record({ state: fc.constantFrom(...TASK_STATES), risk: fc.constantFrom(...RISKS) }), { maxLength: 12 })
-    .chain((specs) => fc.tuple(fc.constant(specs), fc.shuffledSubarray(specs.map((_, i) => i + 1), { minLength: specs.length }), fc.boolean()));
+  const arbitraryState = fc.array(fc.record({ state: fc.constantFrom(...TASK_STATES), risk: fc.constantFrom(...RISKS) }), { maxLength: 12 }).chain((specs) =>
+    fc.tuple(
+      fc.constant(specs),
+      fc.shuffledSubarray(
+        specs.map((_, i) => i + 1),
+        { minLength: specs.length },
+      ),
+      fc.boolean(),
+    ),
+  );
 
   it('never exceeds the workers, never starts a task twice or a task that is not ready, and runs high risk alone', () => {
     fc.assert(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
+import { braceHazard, expandBraces } from '../../../src/core/glob-parse.js';
 import { isFallback, literalPrefix, matchesPath, normalizeResource, overlapWitness, patternsOverlap } from '../../../src/core/glob.js';
 
 const compiled = new Map<string, (path: string) => boolean>();
@@ -133,6 +134,8 @@ describe('normalizeResource', () => {
     ['a/../b', 'b'],
     ['src/./x/../y.ts', 'src/y.ts'],
     ['src/**/*.ts', 'src/**/*.ts'],
+    ['src/{a,b}/{.x,..y}', 'src/{a,b}/{.x,..y}'],
+    [`${'{a,b}'.repeat(7)}/x`, `${'{a,b}'.repeat(7)}/x`],
   ])('normalises %s to %s', (raw, expected) => {
     expect(normalizeResource(raw)).toEqual({ ok: true, value: expected });
   });
@@ -140,12 +143,19 @@ describe('normalizeResource', () => {
   it.each([
     ['an empty pattern', '', /Empty lock pattern/],
     ['a blank pattern', '   ', /Empty lock pattern/],
-    ['a NUL byte', 'src/a\0b', /NUL byte/],
+    ['a NUL byte', 'src/a\0b', /NUL byte at byte offset 5/],
     ['an absolute path', '/etc/passwd', /absolute: give it relative to the repository root/],
     ['.. escaping the root', '../secrets', /escapes the repository/],
     ['.. escaping after resolving', 'a/../../b', /escapes the repository/],
-    ['.. hidden in braces', 'src/{..,a}/../../x', /escapes the repository|after a wildcard/],
-    ['.. in a brace alternative', '{..,a}/x', /escapes the repository/],
+    ['.. hidden in braces', 'src/{..,a}/../../x', /escape the repository|after a wildcard/],
+    ['.. in a brace alternative', '{..,a}/x', /".." inside braces, which could escape the repository/],
+    ['.. in a brace alternative past the expansion cap', `${'{a,b}'.repeat(7)}/{..,x}/secret`, /".." inside braces/],
+    ['.. spelt across two brace groups', '{.,x}{.,y}/secret', /".." inside braces/],
+    ['.. across a slash inside braces', '{a/..,b}/../../x', /".." inside braces|after a wildcard/],
+    ['.. at the end of a brace alternative', 'src/{x,..}', /".." inside braces/],
+    ['an absolute brace alternative', '{/etc/passwd,a}', /absolute path inside braces/],
+    ['an absolute alternative after an empty one', '{,/}etc/shadow', /absolute path inside braces/],
+    ['a pattern longer than a path can be', `${'a/'.repeat(2100)}x`, /is 4201 characters long; a path is at most 4096/],
     ['.. after a wildcard', 'src/*/../x', /after a wildcard/],
     ['the repository root', './', /repository root itself: use \*\*/],
     ['a backslash', 'src\\auth', /backslash: separate directories with \//],
@@ -157,6 +167,29 @@ describe('normalizeResource', () => {
       expect(r.error.kind).toBe('bad-input');
       expect(r.error.message).toMatch(message);
     }
+  });
+});
+
+describe('braceHazard', () => {
+  const braces = fc.string({ unit: fc.constantFrom('.', '/', 'a', '{', '}', ','), maxLength: 14 });
+
+  it('finds every .. segment and leading / that expanding the braces would produce', () => {
+    fc.assert(
+      fc.property(braces, (pattern) => {
+        const alternatives = expandBraces(pattern, 100_000);
+        fc.pre(alternatives !== null);
+        const escapes = alternatives!.some((a) => a.startsWith('/') || a.split('/').includes('..'));
+        if (escapes) expect(braceHazard(pattern)).not.toBeNull();
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('answers for a pattern of thousands of alternatives without expanding them', () => {
+    const pattern = `${'{a,b,c,d}'.repeat(40)}/{x,..}`;
+    expect(expandBraces(pattern)).toBeNull();
+    expect(braceHazard(pattern)).toBe('parent');
+    expect(braceHazard(`${'{a,b,c,d}'.repeat(40)}/x`)).toBeNull();
   });
 });
 
@@ -185,7 +218,13 @@ const TOKENS: { text: string; sample: fc.Arbitrary<string> }[] = [
   { text: '[ab]', sample: fc.constantFrom('a', 'b') },
   { text: '[!a]', sample: fc.constantFrom('b', '.') },
   { text: '[.a-b]', sample: fc.constantFrom('.', 'a', 'b') },
-  { text: '{a,*b}', sample: fc.oneof(fc.constant('a'), RUN.map((s) => `${s}b`)) },
+  {
+    text: '{a,*b}',
+    sample: fc.oneof(
+      fc.constant('a'),
+      RUN.map((s) => `${s}b`),
+    ),
+  },
 ];
 
 type GenSegment = 'globstar' | number[];
@@ -195,7 +234,11 @@ const segmentArb: fc.Arbitrary<GenSegment> = fc.oneof(
 );
 const render = (pattern: GenSegment[]): string => pattern.map((s) => (s === 'globstar' ? '**' : s.map((t) => TOKENS[t]!.text).join(''))).join('/');
 // `.` and `..` segments never survive normalizeResource, so locks never carry them.
-const patternArb = fc.array(segmentArb, { minLength: 1, maxLength: 4 }).filter((p) => render(p).split('/').every((s) => s !== '.' && s !== '..'));
+const patternArb = fc.array(segmentArb, { minLength: 1, maxLength: 4 }).filter((p) =>
+  render(p)
+    .split('/')
+    .every((s) => s !== '.' && s !== '..'),
+);
 
 const NAME = fc.string({ unit: CHAR, minLength: 1, maxLength: 3 }).filter((s) => s !== '.' && s !== '..');
 const randomPath = fc.array(NAME, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));

@@ -160,7 +160,12 @@ describe('waiting in the queue', () => {
 
   it('grants waiters in FIFO order, letting a non-conflicting later one pass a blocked one', () => {
     let table = holding([task(1), [write('x')]]);
-    for (const [owner, resource] of [[2, 'x'], [3, 'x'], [4, 'y']] as const) table = enqueue(table, task(owner), [write(resource)], T0, 60_000, null).table;
+    for (const [owner, resource] of [
+      [2, 'x'],
+      [3, 'x'],
+      [4, 'y'],
+    ] as const)
+      table = enqueue(table, task(owner), [write(resource)], T0, 60_000, null).table;
     const first = grantWaiters(table, at(1));
     expect(first.granted.map((g) => g.owner)).toEqual([task(4)]);
     const second = grantWaiters(release(first.table, task(1), 'all').table, at(2));
@@ -273,9 +278,18 @@ describe('lock table properties', () => {
   const owners = [task(1), task(2), task(3), operator(9, 'early'), operator(9, 'late')];
   const resources = ['a/**', 'a/b', 'a/*.ts', 'a/b.ts', 'b/**', '**/x', 'b/x', '*', '{a,b}/c'];
   const ownerArb = fc.constantFrom(...owners);
-  const requestsArb = fc.array(fc.record({ resource: fc.constantFrom(...resources), mode: fc.constantFrom<LockMode>('read', 'write') }), { minLength: 1, maxLength: 3 });
+  const requestsArb = fc.array(fc.record({ resource: fc.constantFrom(...resources), mode: fc.constantFrom<LockMode>('read', 'write') }), {
+    minLength: 1,
+    maxLength: 3,
+  });
   const opArb = fc.oneof(
-    fc.record({ op: fc.constant('acquire' as const), owner: ownerArb, requests: requestsArb, ttl: fc.option(fc.integer({ min: 1, max: 3 }), { freq: 2 }), takeOver: fc.boolean() }),
+    fc.record({
+      op: fc.constant('acquire' as const),
+      owner: ownerArb,
+      requests: requestsArb,
+      ttl: fc.option(fc.integer({ min: 1, max: 3 }), { freq: 2 }),
+      takeOver: fc.boolean(),
+    }),
     fc.record({ op: fc.constant('enqueue' as const), owner: ownerArb, requests: requestsArb, wait: fc.integer({ min: 1, max: 5 }) }),
     fc.record({ op: fc.constant('grant' as const), takeOver: fc.boolean() }),
     fc.record({ op: fc.constant('expire' as const) }),
@@ -294,7 +308,10 @@ describe('lock table properties', () => {
           const now = at(clock);
           if (step.op === 'acquire') {
             const before = structuredClone(table);
-            const r = tryAcquire(table, step.owner, step.requests, now, { ttlMs: step.ttl === null ? null : step.ttl * 1000, canTakeOver: () => step.takeOver });
+            const r = tryAcquire(table, step.owner, step.requests, now, {
+              ttlMs: step.ttl === null ? null : step.ttl * 1000,
+              canTakeOver: () => step.takeOver,
+            });
             if (r.ok) table = r.table;
             else expect(table).toEqual(before);
           } else if (step.op === 'enqueue') table = enqueue(table, step.owner, step.requests, now, step.wait * 1000, null).table;

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_LANDING_ATTEMPTS, abortRun, advance, planApproval, type MergeRun, type MergeStep, type StepOutcome } from '../../../src/core/merge-plan.js';
+import {
+  MAX_LANDING_ATTEMPTS,
+  abortRun,
+  advance,
+  planApproval,
+  recoverRun,
+  type MergeRun,
+  type MergeStep,
+  type StepOutcome,
+} from '../../../src/core/merge-plan.js';
 import { lastLanding, planUndo, recordUndo, type MergeRecord, type MergeStrategy } from '../../../src/core/merge-queue.js';
 import type { TaskId } from '../../../src/core/task.js';
 
@@ -16,7 +25,9 @@ type Event =
   | { kind: 'undo'; dirty: boolean }
   | { kind: 'reject'; task: TaskId }
   | { kind: 'cancel'; task: TaskId }
-  | { kind: 'agent-done'; task: TaskId };
+  | { kind: 'agent-done'; task: TaskId }
+  /** The supervisor dies during the current step (after git carried it out, or before), and a new one recovers the run. */
+  | { kind: 'crash'; executed: boolean };
 
 const TARGET = 'refs/heads/main';
 const TASKS: TaskId[] = [1, 2, 3];
@@ -31,12 +42,18 @@ class Model {
   allowed = new Set<string>();
   tips: string[] = [];
   lastCause: 'initial' | 'external' | 'landing' | 'undo' = 'initial';
+  /** How often a landing moved the target: each must end up in the history. */
+  landings = 0;
   history: MergeRecord[] = [];
   run: MergeRun | null = null;
   state = new Map<TaskId, 'review' | 'running' | 'merged' | 'cancelled'>();
   private n = 0;
 
-  constructor(readonly gates: string[], readonly strategy: MergeStrategy, readonly checkedOut: boolean) {
+  constructor(
+    readonly gates: string[],
+    readonly strategy: MergeStrategy,
+    readonly checkedOut: boolean,
+  ) {
     const root = this.commit([]);
     this.moveTarget(root, 'initial');
     this.allowed.add(root);
@@ -60,6 +77,16 @@ class Model {
     this.refs.set(TARGET, to);
     this.tips.push(to);
     this.lastCause = cause;
+    if (cause === 'landing') this.landings++;
+  }
+
+  isAncestor(sha: string, of: string): boolean {
+    const stack = [of];
+    for (let c = stack.pop(); c !== undefined; c = stack.pop()) {
+      if (c === sha) return true;
+      stack.push(...(this.parents.get(c) ?? []));
+    }
+    return false;
   }
 
   reachable(): Set<string> {
@@ -113,9 +140,18 @@ class Model {
     switch (ev.kind) {
       case 'approve': {
         const r = planApproval({
-          task: ev.task, state: this.state.get(ev.task) === 'review' ? 'review' : 'running', risk: riskOf(ev.task), branch: `muster/${ev.task}`,
-          approvedByOperator: ev.operator, target: 'main', targetTip: this.tip, strategy: this.strategy, gates: this.gates,
-          targetCheckedOut: this.checkedOut, now, inProgress: this.run?.task ?? null,
+          task: ev.task,
+          state: this.state.get(ev.task) === 'review' ? 'review' : 'running',
+          risk: riskOf(ev.task),
+          branch: `muster/${ev.task}`,
+          approvedByOperator: ev.operator,
+          target: 'main',
+          targetTip: this.tip,
+          strategy: this.strategy,
+          gates: this.gates,
+          targetCheckedOut: this.checkedOut,
+          now,
+          inProgress: this.run?.task ?? null,
         });
         if (r.ok) this.run = r.value;
         return;
@@ -136,7 +172,12 @@ class Model {
       case 'undo': {
         const before = this.tip;
         const last = lastLanding(this.history, 'main');
-        const r = planUndo(this.history, before, { target: 'main', now, checkout: this.checkedOut ? (ev.dirty ? 'dirty' : 'clean') : 'absent', inProgress: this.run?.task ?? null });
+        const r = planUndo(this.history, before, {
+          target: 'main',
+          now,
+          checkout: this.checkedOut ? (ev.dirty ? 'dirty' : 'clean') : 'absent',
+          inProgress: this.run?.task ?? null,
+        });
         if (!r.ok) {
           // Right after a landing nothing else has moved the target: only a run or a dirty checkout may stand in the way.
           if (this.lastCause === 'landing' && !this.run && !(this.checkedOut && ev.dirty)) expect.unreachable(r.error.message);
@@ -160,6 +201,14 @@ class Model {
           this.settle(r.value);
         }
         if (this.state.get(ev.task) === 'review') this.state.set(ev.task, ev.kind === 'reject' ? 'running' : 'cancelled');
+        return;
+      }
+      case 'crash': {
+        if (!this.run) return;
+        if (this.run.next && ev.executed)
+          this.execute(this.run.next, { kind: 'step', conflict: false, empty: false, gates: ['pass'], dirty: false, fail: false });
+        const result = this.run.result;
+        this.settle(recoverRun(this.run, { tip: this.tip, resultBelowTip: result !== null && this.tip !== result && this.isAncestor(result, this.tip) }, now));
         return;
       }
       case 'agent-done': {
@@ -201,10 +250,11 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'external' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('undo' as const), dirty: oneIn(4) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('reject' as const, 'cancel' as const, 'agent-done' as const), task }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), executed: fc.boolean() }) },
 );
 
 describe('the merge queue invariants', () => {
-  it('moves the target only to tested commits, undoes only unmoved landings, and keeps every commit reachable', () => {
+  it('moves the target only to tested commits, records every landing (crashes included), undoes only unmoved landings, and keeps every commit reachable', () => {
     fc.assert(
       fc.property(
         fc.subarray(['typecheck', 'test']),
@@ -216,6 +266,7 @@ describe('the merge queue invariants', () => {
           events.forEach((ev, i) => {
             model.apply(ev, at(i + 1));
             expect(model.allowed.has(model.tip)).toBe(true);
+            expect(model.history.length + (model.run?.record ? 1 : 0), 'landings the record knows of').toBe(model.landings);
             const reachable = model.reachable();
             for (const sha of model.parents.keys()) expect(reachable.has(sha)).toBe(true);
           });

@@ -5,7 +5,18 @@ import type { TaskState } from '../../../src/core/task.js';
 const T0 = '2026-01-01T12:04:05.123Z';
 
 function landed(task: number, from: string, to: string, patch: Partial<MergeRecord> = {}): MergeRecord {
-  return { task, target: 'main', strategy: 'merge', from, to, backupRef: `refs/muster/backup/main/x-task-${task}-1`, at: T0, undone: false, undoneAt: null, ...patch };
+  return {
+    task,
+    target: 'main',
+    strategy: 'merge',
+    from,
+    to,
+    backupRef: `refs/muster/backup/main/x-task-${task}-1`,
+    at: T0,
+    undone: false,
+    undoneAt: null,
+    ...patch,
+  };
 }
 
 const message = (r: { ok: boolean; error?: { message: string } }): string | null => (r.ok ? null : r.error!.message);
@@ -18,8 +29,14 @@ describe('planUndo', () => {
     expect(r).toEqual({
       ok: true,
       value: {
-        kind: 'reset', task: 4, target: 'main', ref: 'refs/heads/main', to: 'bbbbbbb2', expectedOld: 'ccccccc3',
-        keep: [{ ref: 'refs/muster/undone/main/20260101T120405123Z-task-4', commit: 'ccccccc3' }], syncCheckout: true,
+        kind: 'reset',
+        task: 4,
+        target: 'main',
+        ref: 'refs/heads/main',
+        to: 'bbbbbbb2',
+        expectedOld: 'ccccccc3',
+        keep: [{ ref: 'refs/muster/undone/main/20260101T120405123Z-task-4', commit: 'ccccccc3' }],
+        syncCheckout: true,
       },
     });
   });
@@ -45,8 +62,12 @@ describe('planUndo', () => {
 
   it('refuses with nothing to undo, during a landing, or over a dirty checkout', () => {
     expect(message(planUndo([], 'x', { target: 'main', now: T0 }))).toBe('Nothing to undo: muster has no landing on main that is not undone already.');
-    expect(message(planUndo(history, 'ccccccc3', { target: 'main', now: T0, inProgress: 5 }))).toBe('Merge of #5 into main is in progress; undo when it has landed or stopped.');
-    expect(message(planUndo(history, 'ccccccc3', { target: 'main', now: T0, checkout: 'dirty' }))).toContain('has uncommitted changes. Commit or stash them, then u undoes it.');
+    expect(message(planUndo(history, 'ccccccc3', { target: 'main', now: T0, inProgress: 5 }))).toBe(
+      'Merge of #5 into main is in progress; undo when it has landed or stopped.',
+    );
+    expect(message(planUndo(history, 'ccccccc3', { target: 'main', now: T0, checkout: 'dirty' }))).toContain(
+      'has uncommitted changes. Commit or stash them, then undo again.',
+    );
   });
 
   it('looks only at landings on the given target', () => {
@@ -56,7 +77,11 @@ describe('planUndo', () => {
 
 describe('the merge queue order', () => {
   const tasks: { id: number; state: TaskState }[] = [
-    { id: 1, state: 'review' }, { id: 2, state: 'running' }, { id: 3, state: 'review' }, { id: 4, state: 'review' }, { id: 5, state: 'merged' },
+    { id: 1, state: 'review' },
+    { id: 2, state: 'running' },
+    { id: 3, state: 'review' },
+    { id: 4, state: 'review' },
+    { id: 5, state: 'merged' },
   ];
 
   it('lists tasks in review in queue order, then any the order misses by id', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyState } from '../../../src/core/state.js';
 import { addTask, moveTask, orderedTasks, transition, validateTaskInput } from '../../../src/core/task-queue.js';
-import { branchName, slugify } from '../../../src/core/task.js';
+import { branchName, MAX_PROMPT_BYTES, promptRef, slugify } from '../../../src/core/task.js';
 import { stateWith, T0 } from './build.js';
 
 const AGENTS = ['claude', 'shell'];
@@ -15,6 +15,15 @@ describe('validateTaskInput', () => {
     ['an unknown dependency', { title: 'x', agent: 'shell', after: [9] }, /there is no task #9/],
     ['a dependency on itself', { title: 'x', agent: 'shell', after: [3] }, /cycle: #3 -> #3/],
     ['a multi-line title', { title: 'a\nb', agent: 'shell' }, /one line/],
+    ['a NUL in the title', { title: 'ab\0c', agent: 'shell' }, /^The title contains a NUL byte at byte offset 2: remove it/],
+    ['a NUL in the prompt, after multi-byte text', { title: 'x', prompt: 'é\n\0rest', agent: 'shell' }, /^The prompt contains a NUL byte at byte offset 3/],
+    ['a NUL in a write pattern', { title: 'x', agent: 'shell', writes: ['src/a\0'] }, /^--writes "src\/a\\u0000" contains a NUL byte at byte offset 5/],
+    ['a NUL in a read pattern', { title: 'x', agent: 'shell', reads: ['\0'] }, /^--reads "\\u0000" contains a NUL byte at byte offset 0/],
+    [
+      'a prompt past the limit',
+      { title: 'x', prompt: 'é'.repeat(MAX_PROMPT_BYTES / 2 + 1), agent: 'shell' },
+      /^The prompt is 4\.0 MiB \(4194306 bytes\); muster takes prompts up to 4\.0 MiB\. Put the material in a file/,
+    ],
   ])('refuses %s as bad input', (_name, input, message) => {
     const r = validateTaskInput(s, input, AGENTS);
     expect(r.ok).toBe(false);
@@ -36,6 +45,11 @@ describe('validateTaskInput', () => {
     const r = validateTaskInput(s, { title: '  Fix it ', agent: 'shell', after: [1, 2] }, AGENTS);
     expect(r).toEqual({ ok: true, value: expect.objectContaining({ title: 'Fix it' }) });
   });
+
+  it('takes a prompt of exactly the limit, and gives the title as the prompt when there is none', () => {
+    expect(validateTaskInput(s, { title: 'x', prompt: 'a'.repeat(MAX_PROMPT_BYTES), agent: 'shell' }, AGENTS).ok).toBe(true);
+    expect(validateTaskInput(s, { title: ' Fix it ', agent: 'shell' }, AGENTS)).toEqual({ ok: true, value: expect.objectContaining({ prompt: 'Fix it' }) });
+  });
 });
 
 describe('addTask', () => {
@@ -44,8 +58,15 @@ describe('addTask', () => {
     const b = addTask(a.state, { title: 'Two', agent: 'shell', prompt: 'do two', risk: 'low' }, T0);
     expect([a.task.id, b.task.id]).toEqual([1, 2]);
     expect(b.state.order).toEqual([1, 2]);
-    expect(a.task).toMatchObject({ prompt: 'One', risk: 'medium', state: 'ready' });
-    expect(b.task).toMatchObject({ prompt: 'do two', risk: 'low' });
+    expect(a.task).toMatchObject({ prompt: { file: 'tasks/1/prompt.txt', bytes: 3, preview: 'One' }, risk: 'medium', state: 'ready' });
+    expect(b.task).toMatchObject({ prompt: { file: 'tasks/2/prompt.txt', bytes: 6, preview: 'do two' }, risk: 'low' });
+  });
+
+  it('keeps only a reference to the prompt: its file, its size in bytes and its first line', () => {
+    const long = `\n\n  ${'x'.repeat(300)}\nsecond line`;
+    expect(promptRef(4, long)).toEqual({ file: 'tasks/4/prompt.txt', bytes: Buffer.byteLength(long), preview: `${'x'.repeat(119)}…` });
+    expect(promptRef(5, '😀'.repeat(100)).preview).toBe(`${'😀'.repeat(59)}…`);
+    expect(promptRef(6, 'héllo 😀').bytes).toBe(Buffer.byteLength('héllo 😀'));
   });
 
   it('puts a task whose dependency is not merged in the backlog with the reason', () => {

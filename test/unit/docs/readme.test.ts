@@ -10,6 +10,7 @@ describe('README.md', () => {
 
   it('documents every config key of the schema', () => {
     const table = generatedSections().config;
-    for (const key of ['parallel.max_workers', 'ports.base', 'merge.strategy', 'agents.<name>.command', 'quality_gates[].run']) expect(table).toContain(`\`${key}\``);
+    for (const key of ['parallel.max_workers', 'ports.base', 'merge.strategy', 'agents.<name>.command', 'quality_gates[].run'])
+      expect(table).toContain(`\`${key}\``);
   });
 });

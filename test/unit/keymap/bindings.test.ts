@@ -43,9 +43,9 @@ describe('the default key map', () => {
     }
   });
 
-  it('asks for confirmation before cancelling a task, undoing a merge or stopping every agent', () => {
+  it('asks for confirmation before cancelling a task, undoing a merge, stealing a lock or stopping every agent', () => {
     const dangerous = DEFAULT_BINDINGS.filter((b) => b.dangerous === true).map((b) => b.id);
-    expect(dangerous.sort()).toEqual(['merge.undo', 'quit.stop-all', 'task.cancel']);
+    expect(dangerous.sort()).toEqual(['lock.steal', 'merge.undo', 'quit.stop-all', 'task.cancel']);
   });
 
   it.each<[KeyContext, string, CommandId]>([
@@ -99,7 +99,10 @@ describe('the default key map', () => {
 
   it('gives every modal context a key out of it', () => {
     for (const context of MODAL_CONTEXTS) {
-      expect(DEFAULT_BINDINGS.some((b) => b.contexts.includes(context)), context).toBe(true);
+      expect(
+        DEFAULT_BINDINGS.some((b) => b.contexts.includes(context)),
+        context,
+      ).toBe(true);
     }
   });
 });

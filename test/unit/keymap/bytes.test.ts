@@ -19,7 +19,12 @@ describe('keyFromBytes', () => {
     ['\x1b[1~', 'home'],
     ['\x1b[F', 'end'],
     ['\x1b[Z', 'shift+tab'],
+    ['\x1b[3~', 'delete'],
+    ['\x1b[3;5~', 'ctrl+delete'],
     ['\x1bx', 'meta+x'],
+    ['\x1b\r', 'meta+enter'],
+    ['\x1b\x7f', 'meta+backspace'],
+    ['\x15', 'ctrl+u'],
     ['\x1b\x1b', 'meta+esc'],
     ['a', 'a'],
     ['K', 'K'],
@@ -53,6 +58,7 @@ describe('bytesForKey', () => {
     ['up', '\x1b[A'],
     ['meta+x', '\x1bx'],
     ['shift+tab', '\x1b[Z'],
+    ['delete', '\x1b[3~'],
   ])('gives %s as the bytes a terminal sends, %j', (key, bytes) => {
     expect(bytesForKey(key)).toBe(bytes);
   });

@@ -5,7 +5,20 @@ describe('helpSections', () => {
   it('lists every bound command once, grouped in table order', () => {
     const sections = helpSections(DEFAULT_BINDINGS);
     expect(sections.map((s) => s.group)).toEqual([
-      'General', 'Views', 'Navigation', 'Tasks', 'Agents', 'Merges', 'Shared context', 'Diff', 'Dialogs',
+      'General',
+      'Views',
+      'Navigation',
+      'Tasks',
+      'Agents',
+      'Merges',
+      'Shared context',
+      'Locks',
+      'Diff',
+      'Task detail',
+      'Dialogs',
+      'Text fields',
+      'Reconnecting',
+      'Scrollback',
     ]);
     expect(sections.flatMap((s) => s.rows.map((r) => r.id))).toEqual(DEFAULT_BINDINGS.map((b) => b.id));
   });
@@ -44,7 +57,7 @@ describe('keymapMarkdown', () => {
 
   it('says which actions ask for confirmation', () => {
     const lines = markdown.split('\n').filter((l) => l.includes('asks y/n first'));
-    expect(lines.map((l) => /`([a-z.-]+)` \|$/.exec(l)?.[1])).toEqual(['task.cancel', 'merge.undo', 'quit.stop-all']);
+    expect(lines.map((l) => /`([a-z.-]+)` \|$/.exec(l)?.[1])).toEqual(['task.cancel', 'merge.undo', 'lock.steal', 'quit.stop-all']);
   });
 
   it('renders one table per group with the keys, action, where and notes columns', () => {

@@ -36,6 +36,8 @@ describe('parseKeySpec', () => {
     [' ', 'space'],
     ['Space', 'space'],
     ['PgUp', 'pageup'],
+    ['Delete', 'delete'],
+    ['del', 'delete'],
     ['page-down', 'pagedown'],
     ['Up', 'up'],
     ['ctrl+up', 'ctrl+up'],
@@ -61,7 +63,7 @@ describe('parseKeySpec', () => {
     ['shift+1', /write the character shift gives/],
     ['ctrl+enter', /same as enter/],
     ['ctrl+1', /ctrl works with letters/],
-    ['delete', /use backspace/],
+    ['ctrl+backspace', /same as backspace/],
     ['F5', /unknown key "F5"/],
   ])('refuses %j and says what is accepted', (spec, message) => {
     const parsed = parseKeySpec(spec);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_BINDINGS,
-  findClashes,
-  hintsFor,
-  keysFor,
-  resolveKey,
-  type KeyBinding,
-  type KeyContext,
-} from '../../../src/keymap/index.js';
+import { DEFAULT_BINDINGS, findClashes, hintsFor, keysFor, resolveKey, type KeyBinding, type KeyContext } from '../../../src/keymap/index.js';
 
 describe('resolveKey', () => {
   it('lets the active context consume a key before the global map hears it', () => {

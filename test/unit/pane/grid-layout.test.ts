@@ -26,7 +26,10 @@ describe('gridLayout', () => {
   it('gives one pane the whole area below its title row', () => {
     const layout = gridLayout(1, wide);
     expect(layout).toEqual({
-      kind: 'grid', columns: 1, rows: 1, separators: [],
+      kind: 'grid',
+      columns: 1,
+      rows: 1,
+      separators: [],
       panes: [{ title: { top: 1, left: 0, width: 200, height: 1 }, body: { top: 2, left: 0, width: 200, height: 49 }, pty: { cols: 200, rows: 49 } }],
     });
   });
@@ -44,13 +47,20 @@ describe('gridLayout', () => {
   it('stacks two panes on a narrow screen', () => {
     const layout = gridLayout(2, narrow);
     if (layout.kind !== 'grid') throw new Error('expected a grid');
-    expect(layout.panes.map((p) => [p.title.top, p.pty])).toEqual([[0, { cols: 80, rows: 11 }], [12, { cols: 80, rows: 11 }]]);
+    expect(layout.panes.map((p) => [p.title.top, p.pty])).toEqual([
+      [0, { cols: 80, rows: 11 }],
+      [12, { cols: 80, rows: 11 }],
+    ]);
   });
 
   it('lets the panes of a short last row share its whole width', () => {
     const layout = gridLayout(3, wide);
     if (layout.kind !== 'grid') throw new Error('expected a grid');
-    expect(layout.panes.map((p) => p.pty)).toEqual([{ cols: 100, rows: 24 }, { cols: 99, rows: 24 }, { cols: 200, rows: 24 }]);
+    expect(layout.panes.map((p) => p.pty)).toEqual([
+      { cols: 100, rows: 24 },
+      { cols: 99, rows: 24 },
+      { cols: 200, rows: 24 },
+    ]);
   });
 
   it('reports the area it would need instead of panes smaller than the minimum', () => {

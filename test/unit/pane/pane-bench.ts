@@ -63,13 +63,17 @@ for (const styled of [false, true]) {
   const buf = e.term.buffer.active;
   const cell = buf.getNullCell();
   const opts = { color: true, cell };
-  const rowUs = time(20_000, () => {
-    for (let y = 0; y < ROWS; y++) sink += renderRow(buf.getLine(buf.baseY + y), COLS, opts).length;
-  }) / ROWS;
-  const baseUs = time(20_000, () => {
-    for (let y = 0; y < ROWS; y++) sink += (buf.getLine(buf.baseY + y)?.translateToString(false) ?? '').length;
-  }) / ROWS;
-  console.log(`renderRow ${COLS} cols, ${styled ? 'styled' : 'plain '}: ${f(rowUs)} per row; translateToString (baseline) ${f(baseUs)}; ratio ${(rowUs / baseUs).toFixed(2)}`);
+  const rowUs =
+    time(20_000, () => {
+      for (let y = 0; y < ROWS; y++) sink += renderRow(buf.getLine(buf.baseY + y), COLS, opts).length;
+    }) / ROWS;
+  const baseUs =
+    time(20_000, () => {
+      for (let y = 0; y < ROWS; y++) sink += (buf.getLine(buf.baseY + y)?.translateToString(false) ?? '').length;
+    }) / ROWS;
+  console.log(
+    `renderRow ${COLS} cols, ${styled ? 'styled' : 'plain '}: ${f(rowUs)} per row; translateToString (baseline) ${f(baseUs)}; ratio ${(rowUs / baseUs).toFixed(2)}`,
+  );
 }
 
 {
@@ -86,17 +90,27 @@ for (const styled of [false, true]) {
     sink += pane.frame().length;
   });
   let n = 0;
-  const spinner = await timeEach(500, () => feedAsync(e, `\x1b[${ROWS};1H\x1b[33m${'⠋⠙⠹⠸'[n++ % 4]} working ${n}\x1b[0m`), () => {
-    sink += pane.frame().length;
-  });
+  const spinner = await timeEach(
+    500,
+    () => feedAsync(e, `\x1b[${ROWS};1H\x1b[33m${'⠋⠙⠹⠸'[n++ % 4]} working ${n}\x1b[0m`),
+    () => {
+      sink += pane.frame().length;
+    },
+  );
   const oneRow = time(20_000, () => {
     sink += renderRow(e.term.buffer.active.getLine(e.term.buffer.active.baseY + ROWS - 1), COLS, { color: true }).length;
   });
   let seed = 100;
-  const scrolled = await timeEach(300, () => feedAsync(e, busyLines(COLS, 5, seed++, true)), () => {
-    sink += pane.frame().length;
-  });
-  console.log(`frame ${COLS}×${ROWS}, full redraw:            ${f(full)}   (serialize addon of the same screen, baseline: ${f(serialize)}; ratio ${(full / serialize).toFixed(2)})`);
+  const scrolled = await timeEach(
+    300,
+    () => feedAsync(e, busyLines(COLS, 5, seed++, true)),
+    () => {
+      sink += pane.frame().length;
+    },
+  );
+  console.log(
+    `frame ${COLS}×${ROWS}, full redraw:            ${f(full)}   (serialize addon of the same screen, baseline: ${f(serialize)}; ratio ${(full / serialize).toFixed(2)})`,
+  );
   console.log(`frame ${COLS}×${ROWS}, nothing parsed:         ${f(idle)}`);
   console.log(`frame ${COLS}×${ROWS}, one row changed:        ${f(spinner)}   (rendering that one row alone: ${f(oneRow)})`);
   console.log(`frame ${COLS}×${ROWS}, after 5 lines scrolled: ${f(scrolled)}`);
@@ -106,19 +120,25 @@ for (const styled of [false, true]) {
   // Eight agents in a 3×3 grid of one 200×50 screen, each having printed a few lines per frame.
   const layout = gridLayout(8, { top: 0, left: 0, width: COLS, height: ROWS });
   if (layout.kind !== 'grid') throw new Error('layout too small');
-  const panes = await Promise.all(layout.panes.map(async (slot, i) => {
-    const e = await emulator(slot.pty.cols, slot.pty.rows, busyLines(slot.pty.cols, slot.pty.rows, i, true));
-    const pane = new PaneRenderer(e.term, slot.body);
-    pane.frame();
-    return { e, pane, cols: slot.pty.cols };
-  }));
+  const panes = await Promise.all(
+    layout.panes.map(async (slot, i) => {
+      const e = await emulator(slot.pty.cols, slot.pty.rows, busyLines(slot.pty.cols, slot.pty.rows, i, true));
+      const pane = new PaneRenderer(e.term, slot.body);
+      pane.frame();
+      return { e, pane, cols: slot.pty.cols };
+    }),
+  );
   let seed = 1;
-  const grid = await timeEach(300, async () => {
-    for (const p of panes) await feedAsync(p.e, busyLines(p.cols, 3, seed++, true));
-  }, () => {
-    for (const p of panes) sink += p.pane.frame().length;
-  });
-  console.log(`8 panes (3×3 grid of ${COLS}×${ROWS}), all streaming: ${f(grid)} per frame = ${(grid * 30 / 10_000).toFixed(2)}% of a core at 30 fps`);
+  const grid = await timeEach(
+    300,
+    async () => {
+      for (const p of panes) await feedAsync(p.e, busyLines(p.cols, 3, seed++, true));
+    },
+    () => {
+      for (const p of panes) sink += p.pane.frame().length;
+    },
+  );
+  console.log(`8 panes (3×3 grid of ${COLS}×${ROWS}), all streaming: ${f(grid)} per frame = ${((grid * 30) / 10_000).toFixed(2)}% of a core at 30 fps`);
 }
 
 function feedAsync(e: Emulator, data: string): Promise<void> {

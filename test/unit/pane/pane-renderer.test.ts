@@ -129,6 +129,13 @@ describe('PaneRenderer', () => {
     expect([...rowsOf(new PaneRenderer(short.term, rect).frame()).values()]).toEqual(['a'.padEnd(10), 'b'.padEnd(10), ' '.repeat(10), ' '.repeat(10)]);
   });
 
+  // The alternate buffer is a ring exactly as tall as the terminal: reading past its end once
+  // showed its first rows again below it (two cockpits, the bigger one's pane).
+  it('blanks below an alternate screen shorter than the pane instead of repeating its top rows', async () => {
+    const full = await terminalWith(10, 2, '\x1b[?1049hfirst\r\nsecond');
+    expect([...rowsOf(new PaneRenderer(full.term, rect).frame()).values()]).toEqual(['first'.padEnd(10), 'second'.padEnd(10), ' '.repeat(10), ' '.repeat(10)]);
+  });
+
   it('draws the cursor when asked, follows it, and respects an application that hides it', async () => {
     const e = await terminalWith(10, 4, 'ab');
     const pane = new PaneRenderer(e.term, rect, { showCursor: true });
@@ -167,7 +174,21 @@ describe('PaneRenderer', () => {
 
   it('keeps a screen that replays its frames identical to the source, whatever is written', async () => {
     const chunk = fc.oneof(
-      fc.constantFrom('\r\n', '\x1b[H', '\x1b[2J', '\x1b[K', '\x1b[1;31m', '\x1b[0m', '\x1b[44m', '\x1b[7m', '\x1b[?1049h', '\x1b[?1049l', '\x1b[2;3H', '中', '😀'),
+      fc.constantFrom(
+        '\r\n',
+        '\x1b[H',
+        '\x1b[2J',
+        '\x1b[K',
+        '\x1b[1;31m',
+        '\x1b[0m',
+        '\x1b[44m',
+        '\x1b[7m',
+        '\x1b[?1049h',
+        '\x1b[?1049l',
+        '\x1b[2;3H',
+        '中',
+        '😀',
+      ),
       fc.stringMatching(/^[a-z ]{1,14}$/),
     );
     await fc.assert(

@@ -25,11 +25,21 @@ describe('renderRow', () => {
   });
 
   it.each([
-    ['\x1b[31m', '31'], ['\x1b[97m', '97'], ['\x1b[44m', '44'], ['\x1b[101m', '101'],
-    ['\x1b[38;5;200m', '38;5;200'], ['\x1b[48;5;17m', '48;5;17'],
-    ['\x1b[38;2;255;128;1m', '38;2;255;128;1'], ['\x1b[48;2;0;10;200m', '48;2;0;10;200'],
-    ['\x1b[1m', '1'], ['\x1b[2m', '2'], ['\x1b[3m', '3'], ['\x1b[4m', '4'], ['\x1b[7m', '7'],
-    ['\x1b[8m', '8'], ['\x1b[9m', '9'],
+    ['\x1b[31m', '31'],
+    ['\x1b[97m', '97'],
+    ['\x1b[44m', '44'],
+    ['\x1b[101m', '101'],
+    ['\x1b[38;5;200m', '38;5;200'],
+    ['\x1b[48;5;17m', '48;5;17'],
+    ['\x1b[38;2;255;128;1m', '38;2;255;128;1'],
+    ['\x1b[48;2;0;10;200m', '48;2;0;10;200'],
+    ['\x1b[1m', '1'],
+    ['\x1b[2m', '2'],
+    ['\x1b[3m', '3'],
+    ['\x1b[4m', '4'],
+    ['\x1b[7m', '7'],
+    ['\x1b[8m', '8'],
+    ['\x1b[9m', '9'],
   ])('carries %j as SGR %s and resets at the end of the styled run', async (sgr, expected) => {
     const out = await row(`${sgr}ab\x1b[0mc`, 5);
     expect(out).toBe(`\x1b[${expected}mab\x1b[0mc  `);
@@ -93,8 +103,24 @@ describe('renderRow', () => {
 
   it('reproduces every cell when its output is written to another terminal', async () => {
     const part = fc.oneof(
-      fc.constantFrom('\x1b[0m', '\x1b[1m', '\x1b[2m', '\x1b[3m', '\x1b[4m', '\x1b[5m', '\x1b[7m', '\x1b[8m',
-        '\x1b[9m', '\x1b[53m', '\x1b[22m', '\x1b[23m', '\x1b[27m', '\x1b[39m', '\x1b[49m', '\x1b[K'),
+      fc.constantFrom(
+        '\x1b[0m',
+        '\x1b[1m',
+        '\x1b[2m',
+        '\x1b[3m',
+        '\x1b[4m',
+        '\x1b[5m',
+        '\x1b[7m',
+        '\x1b[8m',
+        '\x1b[9m',
+        '\x1b[53m',
+        '\x1b[22m',
+        '\x1b[23m',
+        '\x1b[27m',
+        '\x1b[39m',
+        '\x1b[49m',
+        '\x1b[K',
+      ),
       fc.integer({ min: 0, max: 15 }).map((n) => `\x1b[${n < 8 ? 30 + n : 82 + n}m`),
       fc.integer({ min: 0, max: 255 }).map((n) => `\x1b[48;5;${n}m`),
       fc.integer({ min: 0, max: 0xffffff }).map((n) => `\x1b[38;2;${n >> 16};${(n >> 8) & 255};${n & 255}m`),

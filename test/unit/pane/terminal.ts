@@ -28,11 +28,19 @@ export function addressedRows(frame: string): number[] {
 /** Every attribute of a cell that renderRow is meant to carry, for cell-by-cell comparison. */
 export function cellSignature(cell: IBufferCell): string {
   return [
-    cell.getChars() || ' ', cell.getWidth(),
+    cell.getChars() || ' ',
+    cell.getWidth(),
     cell.isFgDefault() ? 'fg-' : cell.isFgRGB() ? `fg#${cell.getFgColor()}` : `fg${cell.getFgColor()}`,
     cell.isBgDefault() ? 'bg-' : cell.isBgRGB() ? `bg#${cell.getBgColor()}` : `bg${cell.getBgColor()}`,
-    cell.isBold(), cell.isDim(), cell.isItalic(), cell.isUnderline(), cell.isBlink(), cell.isInverse(),
-    cell.isInvisible(), cell.isStrikethrough(), cell.isOverline(),
+    cell.isBold(),
+    cell.isDim(),
+    cell.isItalic(),
+    cell.isUnderline(),
+    cell.isBlink(),
+    cell.isInverse(),
+    cell.isInvisible(),
+    cell.isStrikethrough(),
+    cell.isOverline(),
   ].join(',');
 }
 

@@ -40,9 +40,9 @@ describe('renderTitleBar', () => {
     }
   });
 
-  it('measures wide titles in cells and drops control characters', () => {
+  it('measures wide titles in cells and shows control characters escaped, as every other view does', () => {
     const text = strip(renderTitleBar({ ...info, title: '修复登录\x1b[2J表单😀' }, 50, { selected: false, color: false }));
-    expect(text).toContain('修复登录[2J表单😀');
+    expect(text).toContain('修复登录\\x1b[2J表单😀');
     expect(textWidth(text)).toBe(50);
   });
 });
@@ -69,7 +69,13 @@ describe('separatorFrame', () => {
 
 describe('textWidth and truncateText', () => {
   it.each([
-    ['abc', 3], ['中文', 4], ['😀', 2], ['e\u0301', 1], ['👍🏽', 2], ['❤️', 2], ['', 0],
+    ['abc', 3],
+    ['中文', 4],
+    ['😀', 2],
+    ['e\u0301', 1],
+    ['👍🏽', 2],
+    ['❤️', 2],
+    ['', 0],
   ])('measures %j as %i cells', (text, width) => {
     expect(textWidth(text)).toBe(width);
   });

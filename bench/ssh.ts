@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sshSkipReason, startSshHost, type SshHost } from '../test/helpers/sshd.js';
+import { withCleanup, type Cleanup } from './lib/cleanup.js';
+import type { Bench, Figure } from './lib/figure.js';
+import { addTask, benchRepo, BIN, startSupervisor, testEnv, waitRunning } from './lib/muster.js';
+import { tempDir } from './lib/rigs.js';
+import { median, nowMs, percentile, sleep, until } from './lib/stats.js';
+import { TmuxServer } from './lib/tmux.js';
+
+/** Runs the CLI to its end and returns how long it took; rejects on a non-zero exit. */
+function timedCli(args: string[], cwd: string, env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = nowMs();
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: testEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(nowMs() - t0) : reject(new Error(`muster ${args.join(' ')} exited ${code}: ${err}`))));
+  });
+}
+
+/**
+ * `muster attach <id>` (local or over ssh) in a tmux pane on an agent running `cat`, whose
+ * terminal echoes what is typed: each press is timed from sending a key to the pane until the
+ * typed text is on the captured screen.
+ */
+async function attachPresses(cleanup: Cleanup, cwd: string, args: string[], env: Record<string, string>, n: number, alphabet: string): Promise<number[]> {
+  const display = TmuxServer.start({ cwd, command: [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' '), cols: 120, rows: 40, cleanup, env });
+  const ctl = await display.control(cleanup);
+  let typed = '';
+  const press = async (ch: string): Promise<number> => {
+    typed += ch;
+    const t0 = nowMs();
+    void ctl.sendKeys('main', ch);
+    for (;;) {
+      if ((await ctl.capture('main')).includes(typed)) return nowMs() - t0;
+      if (nowMs() - t0 > 10_000) throw new Error(`"${typed}" did not appear within 10 s:\n${await ctl.capture('main')}`);
+    }
+  };
+  // On the alternate screen, the terminal is raw: a key typed before would be echoed by the
+  // pane's own line discipline, not by the agent. The first echo says the whole way is up.
+  await until(() => display.format('main', '#{alternate_on}') === '1', 'the attach to take the screen', 30_000, 50);
+  await sleep(300);
+  // Each run types its own letters: the agent's screen still shows what the last run typed.
+  await press(alphabet[0]!);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await sleep(40 + Math.random() * 60);
+    times.push(await press(alphabet[1 + (i % (alphabet.length - 1))]!));
+  }
+  display.cmd('send-keys', '-t', 'main', 'C-]');
+  await sleep(200);
+  display.kill();
+  return times;
+}
+
+export const ssh: Bench = {
+  name: 'ssh',
+  method: [
+    "The cost of reaching a repository through `--host` (ssh to `muster proxy`) against reaching it on this machine. A real OpenSSH server (`/usr/sbin/sshd`, Debian's openssh-server) runs on 127.0.0.1 with a generated host key and client key, as the tests run it; so the figures are what muster, ssh and the proxy add, with no network latency: on a real link add one round trip for each, and two for a CLI command. The ssh connection is shared (ControlMaster, as muster sets it up) and warmed by one unmeasured command first; the first command to a host pays for the ssh handshake as well.",
+    'Keypress to screen: `muster attach <id>` in a 120×40 tmux pane, on an agent running `cat` (its terminal echoes), locally and with `--host`. Each key (40; quick: 10), 40–100 ms apart, is timed from `send-keys` until `capture-pane` (polled back to back through a tmux control client) shows it. Dispatch: `muster task add` through the CLI until the agent has started (it touches a marker file, seen through inotify-backed polling), locally and with `--host` from a directory outside the repository (5 each; quick: 2, after one warm-up of each; each task is cancelled once started). CLI round trip: `muster status` to its exit, locally and with `--host` (10 each; quick: 3).',
+  ].join('\n\n'),
+  async run({ quick, log }) {
+    const skip = sshSkipReason();
+    if (skip) throw new Error(`the ssh benchmark needs an OpenSSH server: ${skip}`);
+    return withCleanup(async (cleanup) => {
+      const host: SshHost = await startSshHost();
+      cleanup.defer('stop the test sshd', () => host.stop());
+      const outside = tempDir(cleanup, 'ssh-bench');
+      const markers = join(outside, 'started');
+      mkdirSync(markers);
+      const repo = benchRepo(cleanup, {
+        agents: {
+          touch: { command: 'sh', args: ['-c', 'touch "$0/started-$MUSTER_TASK_ID"; exec sleep 1000000', markers] },
+          echo: { command: 'cat', args: [] },
+        },
+        defaultAgent: 'touch',
+        maxWorkers: 16,
+      });
+      await startSupervisor(repo.dir, 'ssh-supervisor');
+      const remote = ['--host', `${host.alias}:${repo.dir}`];
+      const env = host.env;
+      // Warms the shared ssh connection and both CLIs' files in the page cache.
+      await timedCli([...remote, 'status'], outside, env);
+      await timedCli(['status'], repo.dir, {});
+
+      const rounds = quick ? 3 : 10;
+      const localStatus: number[] = [];
+      const sshStatus: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        localStatus.push(await timedCli(['status'], repo.dir, {}));
+        sshStatus.push(await timedCli([...remote, 'status'], outside, env));
+      }
+      log(`status: local ${median(localStatus).toFixed(0)} ms, over ssh ${median(sshStatus).toFixed(0)} ms`);
+
+      let lastId = 0;
+      const dispatchVia = async (viaSsh: boolean): Promise<number> => {
+        const id = ++lastId;
+        const t0 = nowMs();
+        const cli = viaSsh ? timedCli([...remote, 'task', 'add', `ssh ${id}`], outside, env) : timedCli(['task', 'add', `local ${id}`], repo.dir, {});
+        const marker = join(markers, `started-${id}`);
+        await until(() => existsSync(marker), `task #${id}'s agent to start`, 60_000, 2);
+        const took = nowMs() - t0;
+        await cli;
+        await timedCli(['task', 'cancel', String(id)], repo.dir, {});
+        await sleep(quick ? 300 : 800);
+        return took;
+      };
+      await dispatchVia(false);
+      await dispatchVia(true);
+      const runs = quick ? 2 : 5;
+      const localDispatch: number[] = [];
+      const sshDispatch: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        localDispatch.push(await dispatchVia(false));
+        sshDispatch.push(await dispatchVia(true));
+      }
+      log(`dispatch: local ${median(localDispatch).toFixed(0)} ms, over ssh ${median(sshDispatch).toFixed(0)} ms`);
+
+      const echo = await addTask(repo.dir, 'echo', { agent: 'echo' });
+      await waitRunning(repo.dir, [echo.id]);
+      const n = quick ? 10 : 40;
+      const localKeys = await attachPresses(cleanup, repo.dir, ['attach', String(echo.id)], {}, n, '>abcdefghijklmnopqrstuvwxyz');
+      const sshKeys = await attachPresses(cleanup, outside, [...remote, 'attach', String(echo.id)], env, n, '=ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+      log(`keypress: local p50 ${median(localKeys).toFixed(1)} ms, over ssh p50 ${median(sshKeys).toFixed(1)} ms`);
+
+      const ms = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)}, p95 ${percentile(xs, 95).toFixed(1)}, max ${Math.max(...xs).toFixed(1)} ms`;
+      const figures: Figure[] = [
+        {
+          bench: 'ssh',
+          name: 'keypress to screen p50, attached over ssh',
+          unit: 'ms',
+          muster: percentile(sshKeys, 50),
+          baseline: percentile(localKeys, 50),
+          baselineLabel: 'attached locally',
+          target: { kind: 'none' },
+        },
+        {
+          bench: 'ssh',
+          name: 'keypress to screen p95, attached over ssh',
+          unit: 'ms',
+          muster: percentile(sshKeys, 95),
+          baseline: percentile(localKeys, 95),
+          baselineLabel: 'attached locally',
+          target: { kind: 'none' },
+          detail: `${n} keys each. Over ssh: ${ms(sshKeys)}; locally: ${ms(localKeys)}. Loopback: add one network round trip per key on a real link.`,
+        },
+        {
+          bench: 'ssh',
+          name: 'dispatch through the CLI over ssh (task add → agent started)',
+          unit: 'ms',
+          muster: median(sshDispatch),
+          baseline: median(localDispatch),
+          baselineLabel: 'the CLI locally',
+          target: { kind: 'none' },
+          detail: `medians of ${runs}; over ssh: ${sshDispatch.map((x) => x.toFixed(0)).join(', ')} ms; locally: ${localDispatch.map((x) => x.toFixed(0)).join(', ')} ms`,
+        },
+        {
+          bench: 'ssh',
+          name: 'CLI round trip over ssh (muster status)',
+          unit: 'ms',
+          muster: median(sshStatus),
+          baseline: median(localStatus),
+          baselineLabel: 'muster status locally',
+          target: { kind: 'none' },
+          detail: `medians of ${rounds}; over ssh the command starts muster twice (here and the proxy there) and crosses ssh`,
+        },
+      ];
+      return figures;
+    });
+  },
+};

@@ -1,0 +1,301 @@
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type * as PtyModule from 'node-pty';
+import { encode, LineSplitter } from '../../protocol/ndjson.js';
+import { musterPaths } from '../../paths/muster-paths.js';
+import { locateRepo } from '../../paths/repo.js';
+import { peerCredentials } from '../proc/native.js';
+import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
+import { TerminalLog } from '../pty/terminal-log.js';
+import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
+
+const require = createRequire(import.meta.url);
+const pty = require('node-pty') as typeof PtyModule;
+
+/** How much of each terminal's latest output the worker keeps for a supervisor that attaches later (its screen is rebuilt from it). */
+export const KEPT_TAIL = 512 * 1024;
+
+interface Hosted {
+  task: number;
+  log: TerminalLog;
+  proc: PtyModule.IPty | null;
+  pty: string | null;
+  cols: number;
+  rows: number;
+  tail: string[];
+  tailLength: number;
+}
+
+/**
+ * The process that owns agents' terminals (`muster worker`), beside the supervisor: the PTYs,
+ * the terminal logs, the subreaper role for what agents orphan. The supervisor may crash,
+ * restart or be upgraded; the agents, their logs and the worker go on, and the next
+ * supervisor attaches to them again.
+ */
+export class PtyHost {
+  private readonly hosted = new Map<number, Hosted>();
+  private readonly attached = new Map<Socket, Set<number>>();
+  /** The programs each connection started that end with it. */
+  private readonly bound = new Map<Socket, Set<number>>();
+  private server: Server | null = null;
+  private stopping = false;
+  private reaper: NodeJS.Timeout | null = null;
+  private idleSince = Date.now();
+
+  constructor(
+    private readonly socketPath: string,
+    /** With no supervisor connected and nothing running, the worker exits after this long. */
+    private readonly idleMs: number,
+  ) {}
+
+  /** Listens on the socket unless a worker already answers there; false when one does. */
+  async listen(): Promise<boolean> {
+    if (await answers(this.socketPath)) return false;
+    rmSync(this.socketPath, { force: true });
+    const server = createServer((socket) => this.accept(socket));
+    const oldMask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+    chmodSync(this.socketPath, 0o600);
+    this.server = server;
+    becomeSubreaper();
+    this.reaper = setInterval(() => {
+      reapAdoptedZombies();
+      this.exitIfIdle();
+    }, 1000);
+    return true;
+  }
+
+  private exitIfIdle(): void {
+    const busy = this.attached.size > 0 || [...this.hosted.values()].some((h) => h.proc);
+    if (busy) this.idleSince = Date.now();
+    else if (this.stopping || Date.now() - this.idleSince > this.idleMs) this.close();
+  }
+
+  close(): void {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = null;
+    for (const h of this.hosted.values()) h.log.close();
+    for (const s of this.attached.keys()) s.destroy();
+    this.server?.close();
+    this.server = null;
+    rmSync(this.socketPath, { force: true });
+  }
+
+  private accept(socket: Socket): void {
+    socket.setEncoding('utf8');
+    // Only the user who started the worker: the socket is 0600 already; the kernel's word too.
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    try {
+      if (typeof fd !== 'number' || peerCredentials(fd).uid !== process.getuid?.()) throw new Error('foreign uid');
+    } catch {
+      socket.destroy();
+      return;
+    }
+    this.attached.set(socket, new Set());
+    const splitter = new LineSplitter((line) => this.onLine(socket, line));
+    socket.on('data', (chunk: string) => {
+      try {
+        splitter.push(chunk);
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.attached.delete(socket);
+      for (const pid of this.bound.get(socket) ?? []) for (const target of [-pid, pid]) signal(target, 'SIGHUP');
+      this.bound.delete(socket);
+    });
+  }
+
+  private onLine(socket: Socket, line: string): void {
+    let req: WorkerRequest;
+    try {
+      req = JSON.parse(line) as WorkerRequest;
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const reply = (r: WorkerReply): void => void (socket.writable && socket.write(encode(r)));
+    try {
+      const out = this.handle(socket, req);
+      if (out instanceof Promise)
+        out.then(
+          (r) => reply({ id: req.id, ok: true, r }),
+          (e: unknown) => reply({ id: req.id, ok: false, err: (e as Error).message }),
+        );
+      else reply({ id: req.id, ok: true, r: out });
+    } catch (e) {
+      reply({ id: req.id, ok: false, err: (e as Error).message });
+    }
+  }
+
+  private handle(socket: Socket, req: WorkerRequest): unknown {
+    switch (req.m) {
+      case 'hello':
+        return { pid: process.pid, version: WORKER_PROTOCOL, terminals: [...this.hosted.values()].map(describe) } satisfies WorkerRequests['hello']['result'];
+      case 'open': {
+        const p = req.p;
+        if (!this.hosted.has(p.task))
+          this.hosted.set(p.task, {
+            task: p.task,
+            log: new TerminalLog(p.logFile, p.logMaxBytes, p.logKeep),
+            proc: null,
+            pty: null,
+            cols: p.cols,
+            rows: p.rows,
+            tail: [],
+            tailLength: 0,
+          });
+        return {};
+      }
+      case 'run': {
+        const started = this.run(req.p);
+        if (!req.p.outlives) {
+          const set = this.bound.get(socket) ?? new Set();
+          set.add(started.pid);
+          this.bound.set(socket, set);
+        }
+        return started;
+      }
+      case 'attach': {
+        const h = this.get(req.p.task);
+        this.attached.get(socket)?.add(h.task);
+        // In the same tick as the reply: every byte after the tail reaches this connection as an event.
+        return { tail: h.tail.join('') };
+      }
+      case 'write':
+        this.get(req.p.task).proc?.write(req.p.data);
+        return {};
+      case 'resize': {
+        const h = this.get(req.p.task);
+        h.cols = req.p.cols;
+        h.rows = req.p.rows;
+        try {
+          h.proc?.resize(h.cols, h.rows);
+        } catch {
+          // exited between the check and the resize
+        }
+        return {};
+      }
+      case 'output':
+        this.output(this.get(req.p.task), req.p.data);
+        return {};
+      case 'signal': {
+        const pid = this.get(req.p.task).proc?.pid;
+        // The program leads its own session: the whole group, so its children get it too.
+        if (pid) for (const target of [-pid, pid]) signal(target, req.p.signal);
+        return {};
+      }
+      case 'drain':
+        return this.get(req.p.task)
+          .log.drain()
+          .then(() => ({}));
+      case 'shutdown':
+        this.stopping = true;
+        return {};
+    }
+  }
+
+  private get(task: number): Hosted {
+    const h = this.hosted.get(task);
+    if (!h) throw new Error(`the worker has no terminal for task #${task}; open it first`);
+    return h;
+  }
+
+  private run(p: WorkerRequests['run']['params']): WorkerRequests['run']['result'] {
+    const h = this.get(p.task);
+    const [file, ...args] = p.argv;
+    if (!file) throw new Error('run needs a program');
+    h.cols = p.cols;
+    h.rows = p.rows;
+    const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env: p.env });
+    trackChild(proc.pid);
+    h.proc = proc;
+    // node-pty's Unix terminal knows its slave device; its typings do not say so.
+    const device = (proc as unknown as { ptsName?: unknown }).ptsName;
+    h.pty = typeof device === 'string' && device ? device : null;
+    proc.onData((data) => this.output(h, data));
+    proc.onExit(({ exitCode, signal }) => {
+      untrackChild(proc.pid);
+      for (const set of this.bound.values()) set.delete(proc.pid);
+      if (h.proc === proc) {
+        h.proc = null;
+        h.pty = null;
+      }
+      this.broadcast({ e: 'exit', task: h.task, pid: proc.pid, exitCode, signal: signal || null }, null);
+    });
+    return { pid: proc.pid, pty: h.pty };
+  }
+
+  private output(h: Hosted, data: string): void {
+    h.log.write(data);
+    h.tail.push(data);
+    h.tailLength += data.length;
+    while (h.tailLength > KEPT_TAIL && h.tail.length > 1) h.tailLength -= h.tail.shift()!.length;
+    this.broadcast({ e: 'out', task: h.task, data }, h.task);
+  }
+
+  private broadcast(event: WorkerEvent, task: number | null): void {
+    const line = encode(event);
+    for (const [socket, tasks] of this.attached) if (socket.writable && (task === null || tasks.has(task))) socket.write(line);
+  }
+}
+
+function describe(h: Hosted): HostedTerminal {
+  return { task: h.task, pid: h.proc?.pid ?? null, pty: h.pty, cols: h.cols, rows: h.rows };
+}
+
+function signal(target: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(target, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Whether something accepts connections on the socket now. */
+export function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** `muster worker` for the repository around `cwd`: hosts terminals until idle; the exit code. */
+export async function runWorker(cwd: string, idleMs = 60_000): Promise<number> {
+  const paths = musterPaths(locateRepo(cwd));
+  const socketPath = paths.workerSocketPath;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  const host = new PtyHost(socketPath, idleMs);
+  if (!(await host.listen())) {
+    process.stderr.write(`muster: a terminal worker already serves ${socketPath}\n`);
+    return 0;
+  }
+  // The supervisor's signals are not the worker's: a terminal hangup or a ^C to the group that started it must not end the agents.
+  for (const sig of ['SIGHUP', 'SIGINT'] as const) process.on(sig, () => undefined);
+  process.on('SIGTERM', () => {
+    host.close();
+    process.exit(0);
+  });
+  // For people and tests that must find it (the supervisor asks it over the socket).
+  writeFileSync(join(paths.stateDir, 'worker.pid'), `${process.pid}\n`, { mode: 0o600 });
+  process.stderr.write(`muster: terminal worker ${process.pid} serving ${socketPath}\n`);
+  return 0;
+}

@@ -1,0 +1,201 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { encode, LineSplitter } from '../../protocol/ndjson.js';
+import { prepareSocketDir } from '../../paths/muster-paths.js';
+import { trackChild, untrackChild } from '../proc/orphans.js';
+import type { HostedTerminal, WorkerEvent, WorkerMethod, WorkerReply, WorkerRequests } from './messages.js';
+
+/** How long a worker may take to accept a connection and say hello before it counts as gone. */
+const OPEN_TIMEOUT_MS = 5000;
+
+/** Why a call to the worker failed: it is gone, or it refused. */
+export class WorkerGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerGoneError';
+  }
+}
+
+/** The supervisor's connection to its terminal worker. */
+export class WorkerClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  private readonly outputs = new Map<number, (data: string) => void>();
+  private readonly exitListeners = new Set<(e: Extract<WorkerEvent, { e: 'exit' }>) => void>();
+  private readonly closeListeners = new Set<() => void>();
+  private closed = false;
+  /** The worker's process id. */
+  pid = 0;
+  /** Its protocol version (messages.ts). */
+  version = 0;
+  /** What it hosted when this connection opened. */
+  terminals: HostedTerminal[] = [];
+
+  private constructor(private readonly socket: Socket) {}
+
+  /**
+   * Connects to the worker on `socketPath`; rejects when none answers there, and with a
+   * WorkerGoneError when it does not say hello within `timeoutMs` (a stopped or wedged worker).
+   */
+  static async open(socketPath: string, timeoutMs = OPEN_TIMEOUT_MS): Promise<WorkerClient> {
+    let timer: NodeJS.Timeout | undefined;
+    let socket: Socket | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        socket?.destroy();
+        reject(new WorkerGoneError(`the terminal worker on ${socketPath} did not answer within ${timeoutMs} ms; stop it (see worker.pid) and retry`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([WorkerClient.handshake(socketPath, (s) => (socket = s)), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private static async handshake(socketPath: string, opened: (s: Socket) => void): Promise<WorkerClient> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(socketPath);
+      opened(s);
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+    socket.setEncoding('utf8');
+    const client = new WorkerClient(socket);
+    const splitter = new LineSplitter((line) => client.onLine(line));
+    socket.on('data', (chunk: string) => {
+      try {
+        splitter.push(chunk);
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => client.gone());
+    const hello = await client.call('hello', {});
+    client.pid = hello.pid;
+    client.version = hello.version;
+    client.terminals = hello.terminals;
+    return client;
+  }
+
+  call<M extends WorkerMethod>(m: M, p: WorkerRequests[M]['params']): Promise<WorkerRequests[M]['result']> {
+    if (this.closed) return Promise.reject(new WorkerGoneError('the terminal worker is gone'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.socket.write(encode({ id, m, p }));
+    });
+  }
+
+  /** Sends without waiting for the answer (keystrokes, resizes): their order on the socket is kept. */
+  send<M extends WorkerMethod>(m: M, p: WorkerRequests[M]['params']): void {
+    this.call(m, p).catch(() => undefined);
+  }
+
+  /** Where the output of `task`'s terminal goes once attached. */
+  onOutput(task: number, listener: (data: string) => void): void {
+    this.outputs.set(task, listener);
+  }
+
+  onExit(listener: (e: Extract<WorkerEvent, { e: 'exit' }>) => void): void {
+    this.exitListeners.add(listener);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.add(listener);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** A malformed line throws (and drops the connection); a listener that throws does not. */
+  private onLine(line: string): void {
+    const msg = JSON.parse(line) as WorkerReply | WorkerEvent;
+    if ('id' in msg) {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (msg.ok) p?.resolve(msg.r);
+      else p?.reject(new Error(msg.err));
+    } else if (msg.e === 'out') {
+      const l = this.outputs.get(msg.task);
+      if (l) guarded(() => l(msg.data));
+    } else for (const l of this.exitListeners) guarded(() => l(msg));
+  }
+
+  private gone(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new WorkerGoneError('the terminal worker is gone'));
+    this.pending.clear();
+    for (const l of this.closeListeners) l();
+  }
+}
+
+/**
+ * Connects to the repository's terminal worker, starting one (detached, its output in
+ * `logFile`) when none answers. `fresh` says whether it was started now.
+ */
+export async function connectWorker(opts: {
+  socketPath: string;
+  logFile: string;
+  bin: string;
+  cwd: string;
+  timeoutMs?: number;
+}): Promise<{ client: WorkerClient; fresh: boolean }> {
+  try {
+    return { client: await WorkerClient.open(opts.socketPath), fresh: false };
+  } catch (e) {
+    if (!notListening(e)) throw e;
+  }
+  prepareSocketDir(opts.socketPath, true);
+  const log = openSync(opts.logFile, 'a', 0o600);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'MUSTER_SPAWNED'));
+  const child = spawn(process.execPath, [opts.bin, 'worker'], { cwd: opts.cwd, detached: true, stdio: ['ignore', log, log], env });
+  closeSync(log);
+  // Our child, in a session of its own, but not an orphan the supervisor adopted.
+  const pid = child.pid;
+  if (pid) {
+    trackChild(pid);
+    child.once('exit', () => untrackChild(pid));
+  }
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  child.unref();
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  for (;;) {
+    try {
+      return { client: await WorkerClient.open(opts.socketPath), fresh: true };
+    } catch (e) {
+      if (!notListening(e)) throw e;
+    }
+    if ((exited !== null && exited !== 0) || Date.now() > deadline) {
+      throw new WorkerGoneError(`the terminal worker did not start${exited !== null ? ` (exit ${exited})` : ''}; see ${opts.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A listener's fault is its own: the connection, and every other task on it, goes on. */
+function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    process.emitWarning(`a terminal worker listener failed: ${(e as Error).stack ?? String(e)}`);
+  }
+}
+
+function notListening(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED';
+}

@@ -1,0 +1,8 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where the fleet file is: `$XDG_CONFIG_HOME/muster/fleet.yaml`, else `~/.config/muster/fleet.yaml`. */
+export function fleetFile(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  return join(base, 'muster', 'fleet.yaml');
+}

@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ProcessExit } from '../../../src/adapters/pty/task-terminal.js';
+import { TerminalWorker } from '../../../src/adapters/worker/terminal-worker.js';
+import type { WorkerClient } from '../../../src/adapters/worker/worker-client.js';
+import { musterPaths } from '../../../src/paths/muster-paths.js';
+import { locateRepo } from '../../../src/paths/repo.js';
+import { BIN, isAlive, stopDaemon, workerPid } from '../../helpers/cli.js';
+import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
+import { waitFor } from '../../helpers/wait.js';
+
+// The supervisor's side of the terminal worker against a real `muster worker` from the built CLI.
+let repo: TempRepo | null = null;
+let worker: TerminalWorker | null = null;
+afterEach(async () => {
+  worker?.detach();
+  worker = null;
+  if (repo) {
+    await stopDaemon(repo.dir);
+    repo.cleanup();
+    repo = null;
+  }
+});
+
+function terminalWorker(dir: string): TerminalWorker {
+  const paths = musterPaths(locateRepo(dir));
+  return new TerminalWorker({ socketPath: paths.workerSocketPath, logFile: paths.workerLog, bin: BIN, cwd: dir });
+}
+
+function env(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('MUSTER_')));
+}
+
+/** A program that prints, then waits for `go` to exist, then exits 3. */
+function program(dir: string): { argv: string[]; go: string } {
+  const go = join(dir, '.git', 'go');
+  return { argv: ['sh', '-c', `echo started; while [ ! -e ${go} ]; do sleep 0.05; done; exit 3`], go };
+}
+
+describe('the connection to the terminal worker', () => {
+  it('survives a listener that throws: the program ends with its own exit, not a hangup', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    let seen = '';
+    const host = worker.host(
+      1,
+      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
+      { cols: 80, rows: 24 },
+      (data) => {
+        seen += data;
+        throw new Error('a receiver that fails');
+      },
+      () => undefined,
+    );
+    const p = program(repo.dir);
+    const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    let exit: ProcessExit | null = null;
+    void proc.exited.then((e) => (exit = e));
+    await waitFor(() => seen.includes('started'), { what: 'the output', describe: () => `${seen} exit=${JSON.stringify(exit)}` });
+    expect(isAlive(proc.pid)).toBe(true);
+    repo.write('.git/go', '');
+    expect(await proc.exited).toEqual({ exitCode: 3, signal: null });
+  });
+
+  it('reconnects when only the connection broke: the agent runs on and its real exit arrives', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    let seen = '';
+    const host = worker.host(
+      1,
+      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
+      { cols: 80, rows: 24 },
+      (data) => (seen += data),
+      () => undefined,
+    );
+    const p = program(repo.dir);
+    const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    await waitFor(() => seen.includes('started'), { what: 'the output', describe: () => seen });
+    const pid = worker.pid;
+    (worker as unknown as { client: WorkerClient }).client.close();
+    let exit: ProcessExit | null = null;
+    void proc.exited.then((e) => (exit = e));
+    await waitFor(() => (worker as unknown as { client: WorkerClient | null }).client !== null, {
+      what: 'the connection to come back',
+      describe: () => `exit=${JSON.stringify(exit)}`,
+    });
+    expect(exit).toBeNull();
+    expect(worker.pid).toBe(pid);
+    repo.write('.git/go', '');
+    expect(await proc.exited).toEqual({ exitCode: 3, signal: null });
+  });
+
+  it('after shutdown starts no worker again: a late resize or run does not bring one back', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    const host = worker.host(
+      1,
+      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
+      { cols: 80, rows: 24 },
+      () => undefined,
+      () => undefined,
+    );
+    const proc = await host.run(['sh', '-c', 'exit 0'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: false });
+    await proc.exited;
+    const first = workerPid(repo.dir)!;
+    expect(first).toBe(worker.pid);
+    await worker.shutdown();
+    host.resize(100, 30);
+    await waitFor(() => !isAlive(first), { what: 'the old worker to exit' });
+    // Before the fix, this started a fresh detached worker that lingered after `muster stop`.
+    host.resize(120, 40);
+    await expect(host.run(['true'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: false })).rejects.toThrow(/let go/);
+    expect(workerPid(repo.dir)).toBe(first);
+    expect(existsSync(musterPaths(locateRepo(repo.dir)).workerSocketPath)).toBe(false);
+  });
+
+  it('gives up on a worker that does not answer (stopped): start fails with a clear error instead of hanging', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    const host = worker.host(
+      1,
+      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
+      { cols: 80, rows: 24 },
+      () => undefined,
+      () => undefined,
+    );
+    await host.run(['sh', '-c', 'sleep 100'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    const pid = worker.pid;
+    worker.detach();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await expect(terminalWorker(repo.dir).start()).rejects.toThrow(/did not answer/);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 20_000);
+});
