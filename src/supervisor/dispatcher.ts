@@ -11,7 +11,7 @@ import type { ConflictScanner } from './conflict-scanner.js';
 import { LaunchAbandoned, LaunchError, launchTask, worktreePath, type LaunchServices } from './launch.js';
 import type { LockManager } from './lock-manager.js';
 import type { AuditInput } from './state-cell.js';
-import { pauseAt } from './test-pause.js';
+import { pauseAt } from '../adapters/proc/test-pause.js';
 
 /** What dispatching and stopping work with: launching's services, the locks and the scanner. */
 export interface DispatchServices extends LaunchServices {

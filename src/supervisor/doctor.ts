@@ -5,7 +5,7 @@ import { loadStore, StoreRefusedError, type StoreOptions } from '../adapters/sto
 import { musterPaths } from '../paths/muster-paths.js';
 import { locateRepo, NotARepositoryError } from '../paths/repo.js';
 import { writeFailure } from '../adapters/store/write-error.js';
-import { AlreadyRunningError, InstanceLockError, acquireInstanceLock } from './instance-lock.js';
+import { AlreadyRunningError, InstanceLockError, acquireInstanceLock } from '../adapters/store/instance-lock.js';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);

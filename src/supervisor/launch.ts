@@ -14,7 +14,7 @@ import type { AgentRuntime } from './agent-runtime.js';
 import type { AgentSessions } from './agent-sessions.js';
 import type { ContextService } from './context-service.js';
 import type { StateCell } from './state-cell.js';
-import { pauseAt } from './test-pause.js';
+import { pauseAt } from '../adapters/proc/test-pause.js';
 
 /** Where task worktrees live: `worktrees.dir` resolved against the main worktree. */
 export function worktreesRoot(config: MusterConfig, mainRoot: string): string {

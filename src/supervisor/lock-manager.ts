@@ -29,7 +29,7 @@ import { isSameProcessAlive, processStartTime } from '../adapters/proc/process-i
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
 import type { LockAcquireResult, LockConflictView, LockView } from '../protocol/shapes.js';
-import type { Connection } from './server.js';
+import type { Connection } from '../adapters/socket/socket-server.js';
 import type { AuditInput, StateCell } from './state-cell.js';
 
 const GLOB_CHARS = /[*?[\]{}()!+@]/;

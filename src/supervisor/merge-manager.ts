@@ -28,7 +28,7 @@ import type { LockManager } from './lock-manager.js';
 import type { StateCell } from './state-cell.js';
 import { unwrap } from './handlers/refusal.js';
 import { recoverUndo, undoLastLanding } from './merge-undo.js';
-import { pauseAt } from './test-pause.js';
+import { pauseAt } from '../adapters/proc/test-pause.js';
 
 /**
  * The merge queue: approvals run step by step as the pure merge plan says (integrate in a

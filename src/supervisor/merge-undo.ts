@@ -9,7 +9,7 @@ import { unwrap } from './handlers/refusal.js';
 import type { ResultOf } from '../protocol/methods.js';
 import type { LockManager } from './lock-manager.js';
 import type { AuditInput, StateCell } from './state-cell.js';
-import { pauseAt } from './test-pause.js';
+import { pauseAt } from '../adapters/proc/test-pause.js';
 
 /**
  * The last landing comes off the target, if nothing else moved it since; the task goes back

@@ -5,7 +5,7 @@ import { adoptedFrom, terminate, type ProcessSelector, type RecordedSession } fr
 import { hasProcTable, isLive, readEnvVar, readStat, type ProcStat } from '../adapters/proc/proc-table.js';
 import { OrphanClaims } from './orphan-claims.js';
 import { gateMarker, RUN_MARKER_VAR, runKey, taskMarker, taskMarkerPrefix, taskOfMarker } from '../adapters/proc/run-marker.js';
-import type { Peer } from './server.js';
+import type { Peer } from '../adapters/socket/socket-server.js';
 import type { Origin } from './caller-task.js';
 import type { StateCell } from './state-cell.js';
 

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { SpawnHelper } from '../proc/spawn-helper.js';
 
 /** A git command that failed: what ran, where, and what git said. */
@@ -78,10 +77,6 @@ export async function git(cwd: string, args: string[], opts: { env?: NodeJS.Proc
   const r = await runGit(cwd, args, opts);
   if (r.exitCode !== 0) throw new GitError(args, cwd, r.stderr, r.exitCode);
   return r.stdout;
-}
-
-export function simple(cwd: string): SimpleGit {
-  return simpleGit({ baseDir: cwd, maxConcurrentProcesses: 4 });
 }
 
 /** The branch checked out in a worktree, read from its HEAD without spawning git. */

@@ -1,7 +1,7 @@
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import type * as PtyModule from 'node-pty';
 import { encode, LineSplitter } from '../../protocol/ndjson.js';
 import { musterPaths } from '../../paths/muster-paths.js';
@@ -9,6 +9,7 @@ import { locateRepo } from '../../paths/repo.js';
 import { peerCredentials } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
 import { TerminalLog } from '../pty/terminal-log.js';
+import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
 import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
 
 const require = createRequire(import.meta.url);
@@ -53,21 +54,7 @@ export class PtyHost {
   /** Listens on the socket unless a worker already answers there; false when one does. */
   async listen(): Promise<boolean> {
     if (await answers(this.socketPath)) return false;
-    rmSync(this.socketPath, { force: true });
-    const server = createServer((socket) => this.accept(socket));
-    const oldMask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.socketPath, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } finally {
-      process.umask(oldMask);
-    }
-    chmodSync(this.socketPath, 0o600);
+    const server = await listenOwnerOnly(this.socketPath, (socket) => this.accept(socket));
     this.server = server;
     becomeSubreaper();
     this.reaper = setInterval(() => {
@@ -90,15 +77,15 @@ export class PtyHost {
     for (const s of this.attached.keys()) s.destroy();
     this.server?.close();
     this.server = null;
-    rmSync(this.socketPath, { force: true });
+    removeSocket(this.socketPath);
   }
 
   private accept(socket: Socket): void {
     socket.setEncoding('utf8');
     // Only the user who started the worker: the socket is 0600 already; the kernel's word too.
-    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const fd = socketFd(socket);
     try {
-      if (typeof fd !== 'number' || peerCredentials(fd).uid !== process.getuid?.()) throw new Error('foreign uid');
+      if (fd === null || peerCredentials(fd).uid !== process.getuid?.()) throw new Error('foreign uid');
     } catch {
       socket.destroy();
       return;

@@ -9,7 +9,7 @@ import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js
 import type { Services } from '../services.js';
 import { worktreesRoot } from '../launch.js';
 import { keepDetachedHeads } from '../reconcile.js';
-import { pauseAt } from '../test-pause.js';
+import { pauseAt } from '../../adapters/proc/test-pause.js';
 
 /**
  * Removes the worktrees of merged and cancelled tasks (with --force also failed and stalled

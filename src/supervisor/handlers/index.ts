@@ -2,7 +2,7 @@ import { MusterError } from '../../protocol/errors.js';
 import type { Request } from '../../protocol/messages.js';
 import { taskViewSchema, type TaskView } from '../../protocol/shapes.js';
 import { isMethod, METHODS, type Caller, type MethodName, type ParsedParamsOf, type ResultOf } from '../../protocol/methods.js';
-import type { Connection } from '../server.js';
+import type { Connection } from '../../adapters/socket/socket-server.js';
 import type { Services } from '../services.js';
 import { setPaused, status } from './status-handlers.js';
 import { contextAck, contextAdd, contextShow } from './context-handlers.js';

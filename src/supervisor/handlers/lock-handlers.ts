@@ -1,7 +1,7 @@
 import { getTask } from '../../core/task-queue.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
-import type { Connection } from '../server.js';
+import type { Connection } from '../../adapters/socket/socket-server.js';
 import type { Services } from '../services.js';
 
 export async function lockAcquire(

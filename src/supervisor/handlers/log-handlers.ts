@@ -3,7 +3,7 @@ import { LineRenderer } from '../../adapters/pty/log-text.js';
 import { readLog } from '../../adapters/pty/terminal-log.js';
 import { renderRow } from '../../pane/row-render.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
-import type { Connection } from '../server.js';
+import type { Connection } from '../../adapters/socket/socket-server.js';
 import type { Services } from '../services.js';
 import { FALLBACK_SIZE } from '../terminal-sizes.js';
 import { requireTerminalTask } from './terminal-handlers.js';

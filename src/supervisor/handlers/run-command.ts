@@ -7,7 +7,7 @@ import { isDiskFailure, StoreWriteError } from '../../adapters/store/write-error
 import type { Task } from '../../core/task.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { Services } from '../services.js';
-import { pauseAt } from '../test-pause.js';
+import { pauseAt } from '../../adapters/proc/test-pause.js';
 import { refusalError } from './task-refusals.js';
 
 /**

@@ -3,7 +3,7 @@ import { getTask } from '../../core/task-queue.js';
 import { formatId } from '../../core/task.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
-import type { Connection } from '../server.js';
+import type { Connection } from '../../adapters/socket/socket-server.js';
 import { RowStream } from '../row-stream.js';
 import type { Services } from '../services.js';
 import type { ViewKind } from '../terminal-sizes.js';

@@ -9,7 +9,7 @@ import { connect } from '../../../src/client/connect.js';
 import type { MusterState } from '../../../src/core/state.js';
 import { musterPaths, type MusterPaths } from '../../../src/paths/muster-paths.js';
 import { locateRepo } from '../../../src/paths/repo.js';
-import { pauseMarker } from '../../../src/supervisor/test-pause.js';
+import { pauseMarker } from '../../../src/adapters/proc/test-pause.js';
 import { BIN, isAlive, testEnv } from '../../helpers/cli.js';
 import type { TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';

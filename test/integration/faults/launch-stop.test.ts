@@ -1,6 +1,6 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pauseMarker } from '../../../src/supervisor/test-pause.js';
+import { pauseMarker } from '../../../src/adapters/proc/test-pause.js';
 import { isAlive, muster, stopDaemon, workerPid } from '../../helpers/cli.js';
 import { createAgentRepo } from '../../helpers/agent-repo.js';
 import { screenOf, task } from '../../helpers/supervisor.js';

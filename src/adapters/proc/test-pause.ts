@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MusterPaths } from '../paths/muster-paths.js';
+import type { MusterPaths } from '../../paths/muster-paths.js';
 
 // Read once: production never sets it, and then every pause point is a set lookup.
 const PAUSES = new Set(

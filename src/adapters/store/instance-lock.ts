@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isSameProcessAlive, processStartTime } from '../adapters/proc/process-info.js';
-import { writeFailure } from '../adapters/store/write-error.js';
+import { isSameProcessAlive, processStartTime } from '../proc/process-info.js';
+import { writeFailure } from './write-error.js';
 
 export interface LockHolder {
   pid: number;

@@ -1,12 +1,12 @@
-import { chmodSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { peerCredentials } from '../adapters/proc/native.js';
-import { readStat } from '../adapters/proc/proc-table.js';
-import { prepareSocketDir } from '../paths/muster-paths.js';
-import { MusterError } from '../protocol/errors.js';
-import { requestSchema, type EventMessage, type Reply, type Request } from '../protocol/messages.js';
-import { encode, LineSplitter } from '../protocol/ndjson.js';
-import type { TopicInput, TopicName } from '../protocol/topics.js';
+import type { Server, Socket } from 'node:net';
+import { peerCredentials } from '../proc/native.js';
+import { readStat } from '../proc/proc-table.js';
+import { listenOwnerOnly, removeSocket, socketFd } from './owner-socket.js';
+import { prepareSocketDir } from '../../paths/muster-paths.js';
+import { MusterError } from '../../protocol/errors.js';
+import { requestSchema, type EventMessage, type Reply, type Request } from '../../protocol/messages.js';
+import { encode, LineSplitter } from '../../protocol/ndjson.js';
+import type { TopicInput, TopicName } from '../../protocol/topics.js';
 
 /** The process that opened a connection, as the kernel saw it at connect(2) (SO_PEERCRED). */
 export interface Peer {
@@ -98,21 +98,7 @@ export class SocketServer {
   async listen(): Promise<void> {
     prepareSocketDir(this.socketPath, true);
     // Only the supervisor holding the instance lock gets here: a socket file left now is stale.
-    rmSync(this.socketPath, { force: true });
-    const server = createServer((socket) => this.accept(socket));
-    const oldMask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.socketPath, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } finally {
-      process.umask(oldMask);
-    }
-    chmodSync(this.socketPath, 0o600);
+    const server = await listenOwnerOnly(this.socketPath, (socket) => this.accept(socket));
     this.server = server;
   }
 
@@ -132,9 +118,9 @@ export class SocketServer {
    * the handlers which process asks (agents may not do what only the operator may).
    */
   private identify(socket: Socket): { peer: Peer | null; refusal: string | null } {
-    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const fd = socketFd(socket);
     const me = process.getuid?.();
-    if (typeof fd !== 'number' || fd < 0 || me === undefined)
+    if (fd === null || me === undefined)
       return { peer: null, refusal: me === undefined ? null : 'The supervisor could not tell who connected; the request was refused.' };
     let cred;
     try {
@@ -203,6 +189,6 @@ export class SocketServer {
     this.server = null;
     for (const c of this.connections) c.end();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    rmSync(this.socketPath, { force: true });
+    removeSocket(this.socketPath);
   }
 }

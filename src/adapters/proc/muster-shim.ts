@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { musterBin } from '../paths/package-root.js';
+import { musterBin } from '../../paths/package-root.js';
 
 /**
  * A `muster` executable for agents' PATH, so an agent can run `muster task done` whether or
