@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { judgeActivity } from '../core/activity.js';
 import { getTask, updateTask } from '../core/task-queue.js';
@@ -14,6 +13,7 @@ import { agentPresets } from '../config/schema.js';
 import type { ProcessWarden } from './process-warden.js';
 import type { StateCell } from './state-cell.js';
 import { TerminalSizes } from './terminal-sizes.js';
+import { ensureDir, pathExists } from '../adapters/fs/files.js';
 
 /** How much of an old log a restored terminal replays, and how many of its lines it keeps. */
 const SEED_BYTES = 512 * 1024;
@@ -52,7 +52,7 @@ export class AgentRuntime {
     let t = this.terminals.get(id);
     if (!t) {
       const dir = join(this.cell.ctx.paths.tasksDir, String(id));
-      mkdirSync(dir, { recursive: true });
+      ensureDir(dir);
       const cfg = this.cell.config.terminal;
       const { cols, rows } = this.sizes.startSize({ cols: cfg.cols, rows: cfg.rows });
       let made: TaskTerminal | null = null;
@@ -85,7 +85,7 @@ export class AgentRuntime {
     if (existing) return existing;
     const t = this.terminal(id);
     const log = join(this.cell.ctx.paths.tasksDir, String(id), 'terminal.log');
-    if (this.isRunning(id) || !existsSync(log)) return t;
+    if (this.isRunning(id) || !pathExists(log)) return t;
     const cfg = this.cell.config.terminal;
     const screen = await replayScreen(readLogTail(log, cfg.log_keep, SEED_BYTES), t.cols, t.rows, Math.min(cfg.scrollback, SEED_LINES));
     // Only onto a terminal nothing wrote to meanwhile (a retry may have started in it).

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   choosesSessionId,
@@ -15,6 +13,8 @@ import { resumeMessage, swarmBrief, type BriefTools } from '../core/swarm-brief.
 import { conversationOf, type Conversation, type Task } from '../core/task.js';
 import type { AgentPreset } from '../config/schema.js';
 import type { StateCell } from './state-cell.js';
+import { pathExists, writeText } from '../adapters/fs/files.js';
+import { newUuid } from '../adapters/proc/random-id.js';
 
 /** What one launch of an agent reads and how it is wired, decided before anything is spawned. */
 export interface AgentWiring {
@@ -50,7 +50,7 @@ export function wireAgent(sup: StateCell, task: Task, promptText: string, preset
     prompt = resumeMessage({ taskId: task.id, newFeedback: task.feedback.slice(previous.feedbackSeen), handoff, promptFile, tools });
     conversation = { ...previous, feedbackSeen: task.feedback.length };
   } else if (kind && choosesSessionId(kind)) {
-    session = { mode: 'new', id: randomUUID() };
+    session = { mode: 'new', id: newUuid() };
     conversation = { agent: task.agent, kind, id: session.id, transcript: null, startedAt: now, feedbackSeen: task.feedback.length };
   }
   const dir = dirname(promptFile);
@@ -71,8 +71,7 @@ export function wireAgent(sup: StateCell, task: Task, promptText: string, preset
 /** Writes the integration's generated files into the task's state directory. */
 export function writeWiringFiles(plan: IntegrationPlan | null): void {
   for (const f of plan?.files ?? []) {
-    mkdirSync(dirname(f.path), { recursive: true });
-    writeFileSync(f.path, f.content, { mode: 0o600 });
+    writeText(f.path, f.content, 0o600);
   }
 }
 
@@ -108,5 +107,5 @@ export function unstartedConversations(current: readonly Conversation[], wired: 
 function resumable(c: Conversation, kind: AgentIntegration | null): boolean {
   if (kind === null || c.kind !== kind || sessionIdProblem(kind, c.id) !== null) return false;
   if (c.transcript === null) return kind === 'codex';
-  return existsSync(c.transcript);
+  return pathExists(c.transcript);
 }

@@ -1,16 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { isScannedForConflicts } from '../core/task-states.js';
 import { join } from 'node:path';
 import { classifyConflicts, diffConflicts, overlapPairs, type Conflict, type MergeCheck, type PortHolding, type TaskChanges } from '../core/conflicts.js';
 import type { FileChange } from '../core/conflict-overlap.js';
 import type { ScanFailure } from '../core/conflicts.js';
 import type { Task, TaskId } from '../core/task.js';
-import { GitError, readHeadCommit, runGit } from '../adapters/git/git.js';
+import { GitError, readHeadCommit } from '../adapters/git/git.js';
 import { locateRepo, type RepoPaths } from '../paths/repo.js';
 import { changedSince, changesBetween, mergeTree, scanSnapshot, ScanScratch } from '../adapters/git/scan.js';
 import { descendsFrom, listenersOn } from '../adapters/proc/listeners.js';
 import { watchTree } from '../adapters/watch/tree-watch.js';
 import type { StateCell } from './state-cell.js';
+import { ensureDir, pathExists } from '../adapters/fs/files.js';
+import { headCommitOf, looseObjectCount } from '../adapters/git/history.js';
 
 interface TaskScan {
   head: string;
@@ -56,7 +57,7 @@ export class ConflictScanner {
 
   async start(): Promise<void> {
     await this.scratch.reset();
-    mkdirSync(join(this.cell.ctx.paths.stateDir, 'scan', 'index'), { recursive: true });
+    ensureDir(join(this.cell.ctx.paths.stateDir, 'scan', 'index'));
     this.periodic = setInterval(() => this.request(), PERIOD_MS);
     this.periodic.unref();
     this.request();
@@ -104,7 +105,7 @@ export class ConflictScanner {
     const started = Date.now();
     const sup = this.cell;
     const repo = sup.ctx.paths.repo.mainRoot;
-    const tasks = sup.state.tasks.filter((t) => isScannedForConflicts(t.state) && t.worktree && t.base && existsSync(t.worktree));
+    const tasks = sup.state.tasks.filter((t) => isScannedForConflicts(t.state) && t.worktree && t.base && pathExists(t.worktree));
     this.syncWatchers(tasks);
     if (!tasks.length && !this.conflicts.length) {
       this.lastScanMs = Date.now() - started;
@@ -177,7 +178,7 @@ export class ConflictScanner {
     const prev = this.scans.get(t.id);
     const where = this.gitDirs.get(wt) ?? locateRepo(wt);
     this.gitDirs.set(wt, where);
-    const head = (await readHeadCommit(where.gitDir, where.commonDir)) ?? (await runGit(wt, ['rev-parse', 'HEAD'])).stdout.trim();
+    const head = (await readHeadCommit(where.gitDir, where.commonDir)) ?? (await headCommitOf(wt));
     if (prev && !this.dirty.has(t.id) && prev.head === head && prev.base === t.base) return prev;
     const gitDir = where.gitDir;
     const index = join(this.cell.ctx.paths.stateDir, 'scan', 'index', `task-${t.id}`);
@@ -262,8 +263,7 @@ export class ConflictScanner {
     if (this.scratchWrites < 50) return;
     this.scratchWrites = 0;
     if (this.merges.size < 2000 && this.scans.size < 200) {
-      const count = (await runGit(this.cell.ctx.paths.repo.mainRoot, ['count-objects'], { env: this.scratch.env() })).stdout;
-      const loose = Number(/^(\d+) objects/.exec(count)?.[1] ?? 0);
+      const loose = await looseObjectCount(this.cell.ctx.paths.repo.mainRoot, this.scratch.env());
       if (loose < 20_000) return;
     }
     this.scans.clear();

@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import {
   appendEntry,
@@ -15,6 +14,7 @@ import { removeStaleTemps } from '../adapters/store/stale-temps.js';
 import { watchFile } from '../adapters/watch/file-watch.js';
 import { MusterError } from '../protocol/errors.js';
 import type { StateCell } from './state-cell.js';
+import { ensureDir, pathExists, readText } from '../adapters/fs/files.js';
 
 export interface BlockerView {
   key: string;
@@ -41,10 +41,10 @@ export class ContextService {
   }
 
   async start(): Promise<void> {
-    mkdirSync(dirname(this.file), { recursive: true });
+    ensureDir(dirname(this.file));
     // Temp files of a supervisor killed mid-write (`.shared-context.md.<pid>.<random>.tmp`).
     removeStaleTemps(dirname(this.file), `.${basename(this.file)}.`, '.tmp');
-    if (!existsSync(this.file)) writeFileAtomicSync(this.file, DEFAULT_CONTEXT_DOC);
+    if (!pathExists(this.file)) writeFileAtomicSync(this.file, DEFAULT_CONTEXT_DOC);
     for (const b of this.blockers()) this.knownBlockers.add(b.key);
     this.watcher = watchFile(this.file, () => this.changed());
   }
@@ -55,7 +55,7 @@ export class ContextService {
 
   read(): string {
     try {
-      return readFileSync(this.file, 'utf8');
+      return readText(this.file);
     } catch {
       return '';
     }

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGuardHooks } from '../adapters/git/commit-guard.js';
 import { musterBin } from '../paths/package-root.js';
@@ -30,6 +28,7 @@ import { reattachAgents, survivingAgents } from './reattach.js';
 import { TerminalWorker } from '../adapters/worker/terminal-worker.js';
 import type { HostedTerminal } from '../adapters/worker/messages.js';
 import { watchPath } from '../adapters/watch/file-watch.js';
+import { ensureDir, tempDir } from '../adapters/fs/files.js';
 
 /**
  * The one composition root: every service is made here, each given the state cell and the
@@ -62,7 +61,7 @@ export interface DaemonHandle {
 /** Starts the supervisor for the repository around `cwd`; throws what stopped it from starting. */
 export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   const paths = musterPaths(locateRepo(cwd));
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.stateDir, 0o700);
   // A bad config is refused before anything starts.
   const config = loadConfig(paths.configFile, paths.repo.mainRoot);
   const instance = acquireInstanceLock(paths.lockFile);
@@ -76,7 +75,7 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
   // Every git command from here on is forked by a small helper, not by the supervisor.
   const releaseSpawnHelper = holdSpawnHelper();
   // Temporary indexes of snapshots a killed supervisor (of any repository) left in /tmp.
-  removeStaleTemps(tmpdir(), 'muster-index-', '', { legacyOlderThanMs: 60 * 60 * 1000 });
+  removeStaleTemps(tempDir(), 'muster-index-', '', { legacyOlderThanMs: 60 * 60 * 1000 });
   // Prompt files written halfway when a supervisor was killed (the store never named them).
   removeStalePromptTemps(paths.tasksDir);
   const target = config.merge.target ?? (await checkedOutBranch(paths.repo.commonDir)) ?? 'main';

@@ -1,23 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isSameProcessAlive } from '../adapters/proc/process-info.js';
+import { pathExists } from '../adapters/fs/files.js';
 import { describeRecovery, planRecovery, recoverStore } from '../adapters/store/recovery.js';
 import { loadStore, StoreRefusedError, type StoreOptions } from '../adapters/store/store-load.js';
 import { musterPaths } from '../paths/muster-paths.js';
 import { locateRepo, NotARepositoryError } from '../paths/repo.js';
 import { writeFailure } from '../adapters/store/write-error.js';
-import { AlreadyRunningError, InstanceLockError, acquireInstanceLock } from '../adapters/store/instance-lock.js';
+import { AlreadyRunningError, InstanceLockError, acquireInstanceLock, liveLockHolder } from '../adapters/store/instance-lock.js';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function runningSupervisor(lockFile: string): number | null {
-  try {
-    const holder = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid?: number; startTime?: string | null };
-    return typeof holder.pid === 'number' && isSameProcessAlive(holder.pid, holder.startTime ?? null) ? holder.pid : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -34,14 +24,14 @@ export async function runDoctor(cwd: string, opts: { recover: boolean }): Promis
     return 2;
   }
   const store: StoreOptions = { storeFile: paths.storeFile, eventsFile: paths.eventsFile };
-  if (!existsSync(paths.stateDir)) {
+  if (!pathExists(paths.stateDir)) {
     say('muster has no store in this repository yet; the first command creates it.');
     return 0;
   }
   let problem: StoreRefusedError;
   try {
     const loaded = loadStore(store, () => null);
-    const pid = runningSupervisor(paths.lockFile);
+    const pid = liveLockHolder(paths.lockFile);
     const torn = loaded.journal.torn ? ' (its last change was cut off by a crash before it was acknowledged; the next start drops it)' : '';
     say(
       `The store is sound: ${loaded.state.tasks.length} task${loaded.state.tasks.length === 1 ? '' : 's'}, ${paths.storeFile} holds change ${loaded.snapshotSeq} and the journal runs through change ${loaded.journal.lastSeq}${torn}.${pid ? ` Supervisor ${pid} is using it.` : ''}`,

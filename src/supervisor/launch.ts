@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { agentArgv, agentEnv, execFailure, execTooBig, handoffNote } from '../core/agent-launch.js';
 import { getTask } from '../core/task-queue.js';
 import { conversationOf, formatId, type Task, type TaskId } from '../core/task.js';
-import { git, runGit } from '../adapters/git/git.js';
+import { copyIfAbsent, ensureDir, pathExists, writeText } from '../adapters/fs/files.js';
+import { workSince } from '../adapters/git/changes.js';
 import { addWorktree, listWorktrees } from '../adapters/git/worktrees.js';
 import { processStartTime } from '../adapters/proc/process-info.js';
 import { readPrompt } from '../adapters/store/prompt-files.js';
@@ -66,15 +66,15 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
   if (!prompt.ok) throw new LaunchError(prompt.error.message);
   const lookupEnv = { ...baseEnv(sup), ...preset.env };
   const worktree = task.worktree ?? worktreePath(sup.config, mainRoot, id);
-  if (!which(preset.command, lookupEnv, existsSync(worktree) ? worktree : mainRoot)) {
+  if (!which(preset.command, lookupEnv, pathExists(worktree) ? worktree : mainRoot)) {
     throw new LaunchError(`agent command "${preset.command}" (preset "${task.agent}") is not on PATH; install it or change the preset in .muster/config.yaml.`);
   }
   await pauseAt(sup, 'dispatch:worktree');
   const fresh = !(await isRegisteredWorktree(mainRoot, worktree));
   if (fresh) {
-    if (existsSync(worktree)) throw new LaunchError(`${worktree} exists but is not a git worktree; move it away, then retry ${formatId(id)}.`);
+    if (pathExists(worktree)) throw new LaunchError(`${worktree} exists but is not a git worktree; move it away, then retry ${formatId(id)}.`);
     const base = await targetTip(sup);
-    mkdirSync(dirname(worktree), { recursive: true });
+    ensureDir(dirname(worktree));
     const branch = task.branch ?? `muster/${id}`;
     // Recorded before the worktree exists: a crash right after adding it must not find an older worktree's setup marked complete.
     await sup.patchTask(id, { setup: { done: [], complete: false } });
@@ -87,12 +87,12 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
 
   task = mustGet(sup, id);
   const taskDir = join(paths.tasksDir, String(id));
-  mkdirSync(taskDir, { recursive: true });
+  ensureDir(taskDir);
   const promptFile = join(taskDir, 'PROMPT.md');
   const handoff = task.handoffFrom ? await buildHandoff(l, task, task.handoffFrom, worktree) : null;
   task = mustGet(sup, id);
   const wiring = wireAgent(sup, task, prompt.value, preset, promptFile, handoff);
-  writeFileSync(promptFile, wiring.document);
+  writeText(promptFile, wiring.document);
   writeWiringFiles(wiring.plan);
   const env = {
     ...baseEnv(sup),
@@ -177,7 +177,7 @@ function mustGet(sup: StateCell, id: TaskId): Task {
 }
 
 async function isRegisteredWorktree(mainRoot: string, path: string): Promise<boolean> {
-  if (!existsSync(path)) return false;
+  if (!pathExists(path)) return false;
   return (await listWorktrees(mainRoot)).some((w) => w.path === path);
 }
 
@@ -191,11 +191,7 @@ async function targetTip(sup: StateCell): Promise<string> {
 
 function copyConfiguredFiles(files: readonly string[], from: string, to: string): void {
   for (const f of files) {
-    const src = join(from, f);
-    const dst = join(to, f);
-    if (!existsSync(src) || existsSync(dst)) continue;
-    mkdirSync(dirname(dst), { recursive: true });
-    copyFileSync(src, dst);
+    copyIfAbsent(join(from, f), join(to, f));
   }
 }
 
@@ -212,9 +208,6 @@ function baseEnv(sup: StateCell): NodeJS.ProcessEnv {
 
 async function buildHandoff(l: LaunchServices, task: Task, from: string, worktree: string): Promise<string> {
   const base = task.base ?? 'HEAD';
-  const commits = (await runGit(worktree, ['log', '--oneline', '--no-decorate', `${base}..HEAD`])).stdout;
-  const committed = (await runGit(worktree, ['diff', '--stat', base])).stdout;
-  const untracked = (await git(worktree, ['ls-files', '--others', '--exclude-standard'])).trim();
-  const diffStat = `${committed}${untracked ? `\nuntracked:\n${untracked}\n` : ''}`;
+  const { commits, diffStat } = await workSince(worktree, base);
   return handoffNote({ taskId: task.id, fromAgent: from, toAgent: task.agent, diffStat, commits, contextEntries: l.context.entriesOf(task.id) });
 }

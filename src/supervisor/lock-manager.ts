@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { matchesPath, normalizeResource } from '../core/glob.js';
 import {
@@ -24,7 +23,8 @@ import {
 import { getTask } from '../core/task-queue.js';
 import { isFinal } from '../core/task-states.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
-import { runGit } from '../adapters/git/git.js';
+import { isDirectory, pathExists } from '../adapters/fs/files.js';
+import { branchChangedPaths, worktreeChangedPaths } from '../adapters/git/changes.js';
 import { isSameProcessAlive, processStartTime } from '../adapters/proc/process-info.js';
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
@@ -98,11 +98,8 @@ export class LockManager {
         rel = inside.split(sep).join('/');
       }
       if (!GLOB_CHARS.test(rel) && !rel.endsWith('/')) {
-        try {
-          if (statSync(resolve(root, rel)).isDirectory()) rel = `${rel}/**`;
-        } catch {
-          // not there (yet): a path
-        }
+        // Not there (yet): a path.
+        if (isDirectory(resolve(root, rel))) rel = `${rel}/**`;
       }
       const r = normalizeResource(rel);
       if (!r.ok) throw new MusterError('bad-input', `${raw}: ${r.error.message}`);
@@ -343,15 +340,9 @@ export class LockManager {
     const task = getTask(this.cell.state, id);
     if (!task?.base) return task && !task.sessions.length ? [] : null;
     const repo = this.cell.ctx.paths.repo.mainRoot;
-    if (task.worktree && existsSync(task.worktree)) {
-      const diff = await runGit(task.worktree, ['diff', '--name-only', '--no-renames', task.base]);
-      const untracked = await runGit(task.worktree, ['ls-files', '--others', '--exclude-standard']);
-      if (diff.exitCode !== 0) return null;
-      return [...diff.stdout.split('\n'), ...untracked.stdout.split('\n')].filter(Boolean);
-    }
+    if (task.worktree && pathExists(task.worktree)) return worktreeChangedPaths(task.worktree, task.base);
     if (!task.branch) return [];
-    const r = await runGit(repo, ['diff', '--name-only', '--no-renames', `${task.base}...${task.branch}`]);
-    return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : null;
+    return branchChangedPaths(repo, task.base, task.branch);
   }
 
   /** Announces newly stale locks, drops locks of operators that exited, expires waiters. */

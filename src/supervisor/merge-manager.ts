@@ -14,7 +14,9 @@ import {
 import type { MergeResultRecord } from '../core/state.js';
 import { getTask, transition, updateTask } from '../core/task-queue.js';
 import { formatId, type TaskId } from '../core/task.js';
-import { git, resolveCommit, runGit } from '../adapters/git/git.js';
+import { resolveCommit } from '../adapters/git/git.js';
+import { countCommits, isAncestor, updateRef } from '../adapters/git/history.js';
+import { readBranchTip } from '../adapters/git/target-tip.js';
 import { checkoutBlockers, checkoutOf, compareAndSwap, dirtyPaths, ensureIntegrationWorktree, integrate, syncCheckout } from '../adapters/git/integration.js';
 import { archiveTaskWork } from '../adapters/git/snapshot.js';
 import { removeWorktree } from '../adapters/git/worktrees.js';
@@ -67,9 +69,9 @@ export class MergeManager {
   }
 
   async targetTip(): Promise<string> {
-    const r = await runGit(this.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${this.target}^{commit}`]);
-    if (r.exitCode !== 0) throw new MusterError('failure', `The target branch "${this.target}" has no commit.`);
-    return r.stdout.trim();
+    const tip = await readBranchTip(this.repo, this.cell.ctx.paths.repo.commonDir, this.target);
+    if (tip === null) throw new MusterError('failure', `The target branch "${this.target}" has no commit.`);
+    return tip;
   }
 
   async approve(id: TaskId, actor: string, byOperator: boolean): Promise<ApproveResult> {
@@ -131,7 +133,7 @@ export class MergeManager {
             strategy: step.strategy,
             message: `Merge task #${run.task}: ${title} (muster)`,
           });
-          if (r.kind === 'integrated') await git(this.repo, ['update-ref', '-m', 'muster: integration result', step.keepAs, r.commit]);
+          if (r.kind === 'integrated') await updateRef(this.repo, step.keepAs, r.commit, 'muster: integration result');
           return r;
         }
         case 'gates': {
@@ -156,7 +158,7 @@ export class MergeManager {
           return { kind: 'checkout-checked', dirty: false, inTheWay, refusal };
         }
         case 'backup':
-          await git(this.repo, ['update-ref', '-m', 'muster: tip before a landing', step.ref, step.commit]);
+          await updateRef(this.repo, step.ref, step.commit, 'muster: tip before a landing');
           return { kind: 'backed-up' };
         case 'cas': {
           const r = await compareAndSwap(this.repo, step.ref, step.next, step.expectedOld, `muster: land task #${run.task}`);
@@ -260,7 +262,7 @@ export class MergeManager {
     if (!merged) return null;
     const tip = await resolveCommit(this.repo, `refs/heads/${branch}`);
     if (!tip || tip === merged) return null;
-    const count = Number((await runGit(this.repo, ['rev-list', '--count', `${merged}..${tip}`])).stdout.trim()) || 0;
+    const count = await countCommits(this.repo, merged, tip);
     if (!count) return null;
     const commits = count === 1 ? '1 commit' : `${count} commits`;
     return `${branch} moved on while it was being merged: ${commits} made after ${merged.slice(0, 7)} did not land (they stay on ${branch} and in the task's archive); land them with a new task or by hand`;
@@ -380,12 +382,11 @@ export class MergeManager {
     if (!run) return;
     if (run.phase !== 'done') {
       const tip = await resolveCommit(this.repo, `refs/heads/${run.target}`);
-      const below =
-        run.result !== null && tip !== null && tip !== run.result && (await runGit(this.repo, ['merge-base', '--is-ancestor', run.result, tip])).exitCode === 0;
+      const below = run.result !== null && tip !== null && tip !== run.result && (await isAncestor(this.repo, run.result, tip));
       const was = run.phase;
       run = recoverRun(run, { tip, resultBelowTip: below }, this.cell.now());
       if (run.record && (await resolveCommit(this.repo, run.record.backupRef)) === null) {
-        await git(this.repo, ['update-ref', '-m', 'muster: tip before a landing (recovered)', run.record.backupRef, run.record.from]);
+        await updateRef(this.repo, run.record.backupRef, run.record.from, 'muster: tip before a landing (recovered)');
       }
       await this.cell.apply({ ...this.cell.state, mergeRun: run }, [
         { actor: 'supervisor', kind: 'merge-recovered', details: { task: run.task, phase: was, tip, landed: run.record !== null } },

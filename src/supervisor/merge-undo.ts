@@ -2,7 +2,8 @@ import { lastLanding, planUndo, recordUndo, type UndoPlan } from '../core/merge-
 import { tryAcquire } from '../core/lock-table.js';
 import { getTask, transition } from '../core/task-queue.js';
 import { formatId } from '../core/task.js';
-import { git, resolveCommit, runGit } from '../adapters/git/git.js';
+import { resolveCommit } from '../adapters/git/git.js';
+import { refsPointingAt, updateRef } from '../adapters/git/history.js';
 import { checkoutOf, compareAndSwap, dirtyPaths, syncCheckout } from '../adapters/git/integration.js';
 import { MusterError } from '../protocol/errors.js';
 import { unwrap } from './handlers/refusal.js';
@@ -30,7 +31,7 @@ export async function undoLastLanding(cell: StateCell, locks: LockManager, targe
       inProgress: cell.state.mergeRun?.task ?? null,
     }),
   );
-  for (const k of plan.keep) await git(repo, ['update-ref', '-m', 'muster: undone landing', k.ref, k.commit]);
+  for (const k of plan.keep) await updateRef(repo, k.ref, k.commit, 'muster: undone landing');
   await pauseAt(cell, 'undo:cas');
   const cas = await compareAndSwap(repo, plan.ref, plan.to, plan.expectedOld, `muster: undo landing of task #${plan.task}`);
   if (!cas.ok)
@@ -92,9 +93,7 @@ export async function recoverUndo(cell: StateCell, locks: LockManager, target: s
   if (!last) return;
   const { record } = last;
   if ((await resolveCommit(repo, `refs/heads/${target}`)) !== record.from) return;
-  const kept = (await runGit(repo, ['for-each-ref', '--format=%(refname)', '--points-at', record.to, `refs/muster/undone/${target}/`])).stdout
-    .split('\n')
-    .filter((ref) => ref.endsWith(`-task-${record.task}`));
+  const kept = (await refsPointingAt(repo, record.to, `refs/muster/undone/${target}/`)).filter((ref) => ref.endsWith(`-task-${record.task}`));
   if (!kept.length) return;
   const plan: UndoPlan = {
     kind: 'reset',

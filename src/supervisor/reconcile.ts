@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
 import { transition, updateTask } from '../core/task-queue.js';
 import type { MusterState } from '../core/state.js';
-import { runGit } from '../adapters/git/git.js';
 import { archiveTaskWork } from '../adapters/git/snapshot.js';
-import { listWorktrees, pruneWorktrees, type WorktreeEntry } from '../adapters/git/worktrees.js';
+import { listWorktrees, pruneWorktrees, unlockWorktree, type WorktreeEntry } from '../adapters/git/worktrees.js';
 import { describeProcesses } from '../adapters/proc/process-groups.js';
 import type { ProcStat } from '../adapters/proc/proc-table.js';
 import { isSameProcessAlive } from '../adapters/proc/process-info.js';
 import type { ProcessWarden } from './process-warden.js';
 import type { AuditInput, StateCell } from './state-cell.js';
 import { worktreesRoot } from './launch.js';
+import { pathExists } from '../adapters/fs/files.js';
 
 /**
  * Stops every process the previous supervisor's runs left — agents that ignored SIGTERM and
@@ -89,10 +88,10 @@ export async function reconcile(sup: StateCell, warden: ProcessWarden, going: Re
   // Worktrees whose directory vanished: drop their (locked) registrations; the branch keeps the
   // work, and a detached HEAD is kept under an archive ref first (pruning would drop it).
   const root = worktreesRoot(sup.config, mainRoot);
-  const gone = (await listWorktrees(mainRoot)).filter((w) => w.path.startsWith(`${root}/`) && !existsSync(w.path));
+  const gone = (await listWorktrees(mainRoot)).filter((w) => w.path.startsWith(`${root}/`) && !pathExists(w.path));
   await keepDetachedHeads(sup, gone);
   for (const w of gone) {
-    await runGit(mainRoot, ['worktree', 'unlock', w.path]);
+    await unlockWorktree(mainRoot, w.path);
     events.push({ actor: 'supervisor', kind: 'worktree-pruned', details: { path: w.path } });
   }
   await pruneWorktrees(mainRoot);

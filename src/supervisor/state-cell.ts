@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AuditEvent, MusterState } from '../core/state.js';
 import { getTask, transition, updateTask } from '../core/task-queue.js';
 import type { Task, TaskId } from '../core/task.js';
-import { readRefCommit, resolveCommit } from '../adapters/git/git.js';
+import { readBranchTip } from '../adapters/git/target-tip.js';
 import type { Store } from '../adapters/store/store.js';
 import { agentPresets, type MusterConfig } from '../config/schema.js';
 import type { MusterPaths } from '../paths/muster-paths.js';
@@ -119,8 +119,7 @@ export class StateCell {
   /** The target's tip, read at most every 200 ms (status is asked for often). */
   async targetTip(): Promise<string | null> {
     if (this.tipCache && Date.now() - this.tipCache.at < 200) return this.tipCache.tip;
-    const ref = `refs/heads/${this.ctx.target}`;
-    const tip = (await readRefCommit(this.ctx.paths.repo.commonDir, ref)) ?? (await resolveCommit(this.ctx.paths.repo.mainRoot, ref));
+    const tip = await readBranchTip(this.ctx.paths.repo.mainRoot, this.ctx.paths.repo.commonDir, this.ctx.target);
     this.tipCache = { at: Date.now(), tip };
     return tip;
   }

@@ -87,6 +87,15 @@ export async function removeWorktree(mainRoot: string, kept: KeptWork): Promise<
   });
 }
 
-export async function pruneWorktrees(mainRoot: string): Promise<void> {
-  await withWorktreeRegistry(mainRoot, () => git(mainRoot, ['worktree', 'prune']));
+/** Drops the registrations of worktrees whose directory is gone; `bestEffort` does not throw when git fails. */
+export async function pruneWorktrees(mainRoot: string, opts: { bestEffort?: boolean } = {}): Promise<void> {
+  await withWorktreeRegistry(mainRoot, async () => {
+    if (opts.bestEffort) await runGit(mainRoot, ['worktree', 'prune']);
+    else await git(mainRoot, ['worktree', 'prune']);
+  });
+}
+
+/** Unlocks a worktree's registration so a prune may drop it (an unlocked one is fine). */
+export async function unlockWorktree(mainRoot: string, path: string): Promise<void> {
+  await runGit(mainRoot, ['worktree', 'unlock', path]);
 }

@@ -39,6 +39,12 @@ function readHolder(file: string): LockHolder | null {
   }
 }
 
+/** The pid of the live supervisor holding the lock file, or null when none does. */
+export function liveLockHolder(file: string): number | null {
+  const holder = readHolder(file);
+  return holder && isSameProcessAlive(holder.pid, holder.startTime) ? holder.pid : null;
+}
+
 /**
  * Makes this process the one supervisor of a repository. The lock file is created by an
  * atomic link(2); a lock whose holder is gone (pid dead, or reused by another process, told apart by

@@ -1,10 +1,11 @@
-import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { decidePreEdit } from '../../core/pre-edit.js';
 import { getTask, transition, updateTask } from '../../core/task-queue.js';
 import { integrationOf, sessionIdProblem, transcriptProblem, type AgentIntegration } from '../../core/agent-integration.js';
 import { formatId, type Conversation, type Task } from '../../core/task.js';
-import { runGit } from '../../adapters/git/git.js';
+import { pathExists } from '../../adapters/fs/files.js';
+import { reachedPath } from '../../adapters/fs/reached-path.js';
+import { countCommits } from '../../adapters/git/history.js';
 import { agentPresets } from '../../config/schema.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
@@ -15,36 +16,6 @@ import { queuePositions, taskView } from '../views.js';
 function hookTask(sup: Services, caller: Caller | undefined): Task | null {
   const id = sup.cell.taskOfCaller(caller);
   return id ? (getTask(sup.cell.state, id) ?? null) : null;
-}
-
-/**
- * The path as a write would reach it: absolute, `..` resolved, and every symlink on the way
- * followed — a link inside the worktree to the main checkout or another worktree is where the
- * write lands, and a dangling link is followed too (writing through it creates its target).
- */
-function reachedPath(path: string, hops = 0): string {
-  let probe = path;
-  while (!lexists(probe) && dirname(probe) !== probe) probe = dirname(probe);
-  const rest = path.slice(probe.length);
-  try {
-    return realpathSync(probe) + rest;
-  } catch {
-    if (hops >= 40) return path;
-    try {
-      return reachedPath(resolve(realpathSync(dirname(probe)), readlinkSync(probe)) + rest, hops + 1);
-    } catch {
-      return path;
-    }
-  }
-}
-
-function lexists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** An agent is about to write a file: allow, allow after taking its lock, or deny with the reason. */
@@ -203,9 +174,8 @@ export async function agentDismiss(sup: Services, p: ParsedParamsOf<'agent.dismi
 }
 
 async function commitsOnBranch(task: Task): Promise<number> {
-  if (!task.worktree || !task.base || !existsSync(task.worktree)) return 0;
-  const r = await runGit(task.worktree, ['rev-list', '--count', `${task.base}..HEAD`]);
-  return r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0;
+  if (!task.worktree || !task.base || !pathExists(task.worktree)) return 0;
+  return countCommits(task.worktree, task.base, 'HEAD');
 }
 
 /** The agent's own words, short enough for the merge view. */

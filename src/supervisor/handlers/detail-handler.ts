@@ -1,6 +1,6 @@
 import { getTask } from '../../core/task-queue.js';
 import { branchChanges } from '../../adapters/git/branch-changes.js';
-import { runGit } from '../../adapters/git/git.js';
+import { branchExists } from '../../adapters/git/worktrees.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Services } from '../services.js';
 import { taskShow } from './task-handlers.js';
@@ -14,7 +14,7 @@ export async function taskDetail(sup: Services, p: ParsedParamsOf<'task.detail'>
   const view = taskShow(sup, { id: p.id });
   const task = getTask(sup.cell.state, p.id)!;
   const repo = sup.cell.ctx.paths.repo.mainRoot;
-  const branch = task.branch && (await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${task.branch}`])).exitCode === 0 ? task.branch : null;
+  const branch = task.branch && (await branchExists(repo, task.branch, sup.cell.ctx.paths.repo.commonDir)) ? task.branch : null;
   const from = task.base ?? (await sup.cell.targetTip());
   return {
     task: view,

@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
 import { isCollectable } from '../../core/task-states.js';
 import { updateTask } from '../../core/task-queue.js';
 import { archiveTaskWork } from '../../adapters/git/snapshot.js';
 import { describeProcesses } from '../../adapters/proc/process-groups.js';
-import { listWorktrees, removeWorktree, withWorktreeRegistry } from '../../adapters/git/worktrees.js';
-import { runGit } from '../../adapters/git/git.js';
+import { listWorktrees, pruneWorktrees, removeWorktree, unlockWorktree } from '../../adapters/git/worktrees.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Services } from '../services.js';
 import { worktreesRoot } from '../launch.js';
 import { keepDetachedHeads } from '../reconcile.js';
 import { pauseAt } from '../../adapters/proc/test-pause.js';
+import { pathExists } from '../../adapters/fs/files.js';
 
 /**
  * Removes the worktrees of merged and cancelled tasks (with --force also failed and stalled
@@ -79,10 +78,10 @@ export async function gc(sup: Services, p: ParsedParamsOf<'gc'>, caller?: Caller
   const known = new Set(sup.cell.state.tasks.map((t) => t.worktree).filter(Boolean));
   let pruned = 0;
   const orphans = (await listWorktrees(mainRoot)).filter((w) => w.path.startsWith(`${root}/`) && !known.has(w.path));
-  const gone = orphans.filter((w) => !existsSync(w.path));
+  const gone = orphans.filter((w) => !pathExists(w.path));
   await keepDetachedHeads(sup.cell, gone);
   for (const w of gone) {
-    await runGit(mainRoot, ['worktree', 'unlock', w.path]);
+    await unlockWorktree(mainRoot, w.path);
     pruned++;
   }
   for (const w of orphans) {
@@ -107,6 +106,6 @@ export async function gc(sup: Services, p: ParsedParamsOf<'gc'>, caller?: Caller
     }
     removed.push({ task: id, path: w.path, archive: archive.ref });
   }
-  await withWorktreeRegistry(mainRoot, () => runGit(mainRoot, ['worktree', 'prune']));
+  await pruneWorktrees(mainRoot, { bestEffort: true });
   return { removed, kept, pruned };
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { failingPart } from '../../core/gate-output.js';
 import { refuseNul } from '../../core/input-text.js';
@@ -6,7 +5,9 @@ import { lastLanding } from '../../core/merge-plan.js';
 import { getTask } from '../../core/task-queue.js';
 import { formatId } from '../../core/task.js';
 import { branchChanges } from '../../adapters/git/branch-changes.js';
-import { runGit } from '../../adapters/git/git.js';
+import { pathExists } from '../../adapters/fs/files.js';
+import { branchPatch, uncommittedPaths } from '../../adapters/git/changes.js';
+import { readBranchTip } from '../../adapters/git/target-tip.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { MergeEntry } from '../../protocol/shapes.js';
@@ -24,8 +25,7 @@ function requireOperator(sup: Services, caller: Caller | undefined, verb: string
 export async function mergeList(sup: Services): Promise<ResultOf<'merge.list'>> {
   const repo = sup.cell.ctx.paths.repo.mainRoot;
   const target = sup.cell.ctx.target;
-  const tipRun = await runGit(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${target}^{commit}`]);
-  const tip = tipRun.exitCode === 0 ? tipRun.stdout.trim() : null;
+  const tip = await readBranchTip(repo, sup.cell.ctx.paths.repo.commonDir, target);
   const queue: MergeEntry[] = [];
   // The task being merged stays listed, first, while its approval runs.
   const running = sup.cell.state.mergeRun?.task ?? null;
@@ -88,8 +88,7 @@ export async function mergeDiff(sup: Services, p: ParsedParamsOf<'merge.diff'>):
   const task = getTask(sup.cell.state, p.id);
   if (!task?.branch) throw new MusterError('not-found', `${formatId(p.id)} has no branch to show.`);
   const repo = sup.cell.ctx.paths.repo.mainRoot;
-  const r = await runGit(repo, ['diff', '--stat', '--patch', '--no-color', `${sup.cell.ctx.target}...${task.branch}`]);
-  return { diff: r.stdout, base: sup.cell.ctx.target };
+  return { diff: await branchPatch(repo, sup.cell.ctx.target, task.branch), base: sup.cell.ctx.target };
 }
 
 /**
@@ -113,12 +112,8 @@ function withGateOutput(sup: Services, id: number, reason: string): string {
  */
 async function uncommittedNote(sup: Services, id: number): Promise<string> {
   const task = getTask(sup.cell.state, id);
-  if (!task?.worktree || !existsSync(task.worktree)) return '';
-  const status = (await runGit(task.worktree, ['status', '--porcelain'])).stdout;
-  const paths = status
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.slice(3));
+  if (!task?.worktree || !pathExists(task.worktree)) return '';
+  const paths = await uncommittedPaths(task.worktree);
   if (!paths.length) return '';
   const refused = sup.cell.commitRefusals.get(id);
   const why = refused ? ` The commit guard refused its commit at ${clock(refused.at)}: ${refused.details.join('; ')}.` : '';
