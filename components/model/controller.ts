@@ -138,11 +138,6 @@ export class CockpitController {
     void this.dispatch({ kind: 'reconnect-failed', message });
   }
 
-  /** The cockpit now shows another repository: reads still on their way are not its. */
-  forgetPendingReads(): void {
-    void this.dispatch({ kind: 'repo-switched' });
-  }
-
   /** Reads everything on screen again. */
   refresh(): Promise<void> {
     return this.dispatch({ kind: 'refresh-asked' });

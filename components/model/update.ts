@@ -6,6 +6,7 @@ import { keyContext, say, withIo, withUi, type CockpitModel } from './cockpit-mo
 import { flash, upsertTask } from './cockpit-state.js';
 import { nextStepKeys } from './detail-lines.js';
 import { typeText, pasteText } from './forms.js';
+import { hostEvent } from './host-events.js';
 import { withMergeStep } from './messages.js';
 import { answered, refused } from './replies.js';
 import { askRefresh, type Step } from './refresh.js';
@@ -66,6 +67,15 @@ export function update(m: CockpitModel, event: CockpitEvent): Step {
       if (t.name === 'refresh') return askRefresh(withIo(m, { refreshDue: false }));
       return [withUi(m, (s) => (s.flash?.at === t.at ? { ...s, flash: null } : s)), []];
     }
+    case 'start-failed':
+    case 'resized':
+    case 'attach-began':
+    case 'attach-ended':
+    case 'fleet-changed':
+    case 'link-lost':
+    case 'link-back':
+    case 'repo-shown':
+      return hostEvent(m, event);
   }
 }
 

@@ -7,7 +7,7 @@ import { initialState, selection } from '../model/cockpit-state.js';
 import type { MusterClient } from '../../src/client/client.js';
 import { CockpitStore, type CockpitClient } from '../model/cockpit-store.js';
 import { CockpitController } from '../model/controller.js';
-import { fitOverlay } from '../model/scrollback.js';
+import type { AttachEnd } from '../model/cockpit-event.js';
 import { statusText } from '../StatusLine.js';
 import { themeFor } from '../theme.js';
 import { CockpitContext } from '../use-cockpit.js';
@@ -137,7 +137,7 @@ export async function runTui({ client: first, connect, keys, fleet }: TuiOptions
     compositor.sync(s, statusText(s, bindings, controller.context(), s.size.cols));
   };
   const unsubscribeGrid = store.subscribe(syncGrid);
-  const wiring: FleetWiring | null = fleet ? wireFleet(fleet, store, controller, compositor, syncGrid) : null;
+  const wiring: FleetWiring | null = fleet ? wireFleet(fleet, controller, compositor, syncGrid) : null;
   // Every resize repaints everything: Ink from scratch on a blank screen, the grid at the new
   // layout (its panes are watched again at their new size, idle ones included). Resize events
   // come in bursts while a window is dragged; the last one counts.
@@ -150,7 +150,7 @@ export async function runTui({ client: first, connect, keys, fleet }: TuiOptions
       if (store.getState().attached !== null || !ink) return;
       ink.unmount();
       out.write(`${COCKPIT_MODES}\x1b[H\x1b[2J`);
-      store.update((s) => ({ ...s, size: { cols: out.columns, rows: out.rows }, overlay: fitOverlay(s.overlay, out) }));
+      void controller.dispatch({ kind: 'resized', size: { cols: out.columns, rows: out.rows } });
       mount();
       compositor.invalidate();
     }, 30);
@@ -161,26 +161,21 @@ export async function runTui({ client: first, connect, keys, fleet }: TuiOptions
     // Ink goes first: a render of its own still pending would erase rows of the agent's screen.
     ink?.unmount();
     ink = null;
-    store.update((s) => ({ ...s, attached: task }));
+    void controller.dispatch({ kind: 'attach-began', task });
     compositor.sync(store.getState(), '');
     const hint = ` #${task} attached · ${detachKey} detaches · every other key goes to the agent `;
-    let said: { text: string; tone: 'info' | 'error' | 'notice' } | null = null;
+    let end: AttachEnd = { kind: 'unsaid' };
     out.write(COCKPIT_MODES_OFF);
     try {
       const exitedHint = ` #${task}'s agent has exited: this is its last screen · ${detachKey} returns `;
       const outcome = await attachFullScreen(client, task, { detachKey, out, input, hint, exitedHint, color: theme.color });
-      if (outcome.kind === 'detached') controller.detached(task);
-      if (outcome.kind === 'ended')
-        said = {
-          text: `#${task}'s agent exited (${outcome.signal ? `signal ${outcome.signal}` : `code ${outcome.exitCode}`}); its last screen stays in the agents view.`,
-          tone: 'notice',
-        };
+      if (outcome.kind === 'detached' || outcome.kind === 'ended') end = outcome;
     } catch (e) {
-      said = { text: (e as Error).message, tone: 'error' };
+      end = { kind: 'failed', message: (e as Error).message };
     }
     // The cockpit's own terminal state again, whatever the view did: its screen, its modes.
     out.write(`${ENTER_ALT_KEEP}${COCKPIT_MODES}\x1b[H\x1b[2J`);
-    store.update((s) => ({ ...s, attached: null, size: { cols: out.columns, rows: out.rows }, flash: said ? { ...said, at: Date.now() } : s.flash }));
+    void controller.dispatch({ kind: 'attach-ended', task, size: { cols: out.columns, rows: out.rows }, outcome: end });
     mount();
     compositor.rewatch();
     syncGrid();
@@ -190,7 +185,7 @@ export async function runTui({ client: first, connect, keys, fleet }: TuiOptions
   try {
     await controller.start();
   } catch (e) {
-    store.update((s) => ({ ...s, flash: { text: (e as Error).message, tone: 'error', at: Date.now() } }));
+    void controller.dispatch({ kind: 'start-failed', message: (e as Error).message });
   }
   syncGrid();
   const code = await finished;

@@ -88,7 +88,7 @@ async function renderFleet() {
     DEFAULT_BINDINGS,
   );
   const compositor = new PaneCompositor(() => undefined, fleet, false);
-  wiring = wireFleet(fleet, store, controller, compositor, () => undefined);
+  wiring = wireFleet(fleet, controller, compositor, () => undefined);
   const app = render(
     <CockpitContext.Provider value={{ store, controller, theme: themeFor({}) }}>
       <App />
