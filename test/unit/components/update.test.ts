@@ -147,4 +147,46 @@ describe('cockpit update', () => {
     expect(m.ui.overlay).toEqual({ kind: 'offline', starting: true, error: null });
     expect(commands).toEqual([{ kind: 'reconnect' }]);
   });
+
+  it("says how a full-screen attach ended, and lets only a detach's next key read the agent it came back from", () => {
+    const size = { cols: 100, rows: 40 };
+    const [attached] = run(model(), { kind: 'attach-began', task: 3 });
+    expect(attached.ui.attached).toBe(3);
+    const [ended] = run(attached, { kind: 'attach-ended', task: 3, size, outcome: { kind: 'ended', exitCode: 2, signal: null } });
+    expect(ended.ui).toMatchObject({ attached: null, size });
+    expect(ended.ui.flash).toMatchObject({ text: "#3's agent exited (code 2); its last screen stays in the agents view.", tone: 'notice' });
+    expect(ended.io.detachedFrom).toBeNull();
+    const [detached] = run(attached, { kind: 'attach-ended', task: 3, size, outcome: { kind: 'detached' } });
+    expect(detached.ui.flash).toBeNull();
+    expect(detached.io.detachedFrom).toBe(3);
+    const [failed] = run(attached, { kind: 'attach-ended', task: 3, size, outcome: { kind: 'failed', message: 'No task #3.' } });
+    expect(failed.ui.flash).toMatchObject({ text: 'No task #3.', tone: 'error' });
+  });
+
+  it("shows another repository of a fleet with nothing of the previous one's, and drops its reads still in flight", () => {
+    const fleet = { current: 1, repos: [] };
+    const [before, first] = run(model(), { kind: 'refresh-asked' });
+    const [shown] = run(before, { kind: 'repo-shown', fleet, name: 'shop', lost: null });
+    expect(shown.ui.tasks).toEqual([]);
+    expect(shown.ui.fleet).toEqual(fleet);
+    expect(shown.ui.flash?.text).toBe('Showing shop.');
+    expect(shown.io.generation).toBe(before.io.generation + 1);
+    const [stale] = run(shown, {
+      kind: 'answered',
+      then: thenOf(first, 'status'),
+      result: { paused: true, tasks: shopTasks(), locks: [], conflicts: [], daemon: { pid: 1 } },
+    });
+    expect(stale.ui.tasks).toEqual([]);
+    const [lost] = run(before, { kind: 'repo-shown', fleet, name: 'shop', lost: 'The link to shop is down; retrying.' });
+    expect(lost.ui.flash).toMatchObject({ text: 'The link to shop is down; retrying.', tone: 'error' });
+  });
+
+  it('says when the link of the repository on screen is lost, and reads everything again when it is back', () => {
+    const [lost] = run(model(), { kind: 'link-lost', message: 'Lost the link to shop; retrying.' });
+    expect(lost.ui.connected).toBe(false);
+    expect(lost.ui.flash).toMatchObject({ text: 'Lost the link to shop; retrying.', tone: 'error' });
+    const [back, commands] = run(lost, { kind: 'link-back', name: 'shop' });
+    expect(back.ui.flash).toMatchObject({ text: 'Connection to shop is back.', tone: 'notice' });
+    expect(calls(commands)).toEqual([{ method: 'status', params: {} }]);
+  });
 });
