@@ -216,7 +216,7 @@ export const pipeline: Bench = {
         baseline: tmuxCpu(t.lines),
         baselineLabel: 'tmux server + client',
         target: { kind: 'none' },
-        detail: `supervisor ${m.lines.cpuPercent.supervisor!.toFixed(0)}% + TUI ${m.lines.cpuPercent.tui!.toFixed(0)}%; per MB drained: muster ${((m.lines.cpuMs.supervisor! + m.lines.cpuMs.tui!) / ((agents * bytes) / MB)).toFixed(1)} ms, tmux ${((t.lines.cpuMs.tmuxServer! + t.lines.cpuMs.tmuxClient!) / ((agents * bytes) / MB)).toFixed(1)} ms of CPU.`,
+        detail: `supervisor ${m.lines.cpuPercent.supervisor!.toFixed(0)}% (of which the terminal worker ${m.lines.cpuPercent.worker!.toFixed(0)}%) + TUI ${m.lines.cpuPercent.tui!.toFixed(0)}%; per MB drained: muster ${((m.lines.cpuMs.supervisor! + m.lines.cpuMs.tui!) / ((agents * bytes) / MB)).toFixed(1)} ms (of which the terminal worker ${(m.lines.cpuMs.worker! / ((agents * bytes) / MB)).toFixed(1)} ms, the supervisor's main process ${((m.lines.cpuMs.supervisor! - m.lines.cpuMs.worker!) / ((agents * bytes) / MB)).toFixed(1)} ms, the TUI ${(m.lines.cpuMs.tui! / ((agents * bytes) / MB)).toFixed(1)} ms), tmux ${((t.lines.cpuMs.tmuxServer! + t.lines.cpuMs.tmuxClient!) / ((agents * bytes) / MB)).toFixed(1)} ms of CPU.`,
       },
       {
         bench: 'pipeline',
@@ -226,7 +226,7 @@ export const pipeline: Bench = {
         baseline: tmuxCpu(t.redraw),
         baselineLabel: 'tmux server + client',
         target: { kind: 'none' },
-        detail: `supervisor ${m.redraw.cpuPercent.supervisor!.toFixed(0)}% + TUI ${m.redraw.cpuPercent.tui!.toFixed(0)}%.`,
+        detail: `supervisor ${m.redraw.cpuPercent.supervisor!.toFixed(0)}% (of which the terminal worker ${m.redraw.cpuPercent.worker!.toFixed(0)}%) + TUI ${m.redraw.cpuPercent.tui!.toFixed(0)}%.`,
       },
       {
         bench: 'pipeline',

@@ -36,6 +36,22 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * Ink's output buffer gets its styled characters from components/tui/ink-styled-chars.ts: the
+ * same functions, made cheap for a full-screen frame (a view switch draws 200×50 cells through them).
+ */
+let inkStyledCharsApplied = false;
+const inkStyledChars = {
+  name: 'ink-styled-chars',
+  setup(b) {
+    b.onResolve({ filter: /^@alcalzone\/ansi-tokenize$/ }, (args) => {
+      if (!/[\\/]ink[\\/]build[\\/]output\.js$/.test(args.importer)) return undefined;
+      inkStyledCharsApplied = true;
+      return { path: resolve('dist/components/tui/ink-styled-chars.js') };
+    });
+  },
+};
+
 const out = 'dist/bundle.next';
 rmSync(out, { recursive: true, force: true });
 
@@ -96,7 +112,9 @@ await build({
   // rarely sets it: without this the cockpit ran React's development build, several times
   // slower per frame (switching to a view of 100 tasks took 0.3–1.2 s).
   define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [inkStyledChars],
 });
+if (!inkStyledCharsApplied) throw new Error('ink/build/output.js no longer imports @alcalzone/ansi-tokenize: see components/tui/ink-styled-chars.ts');
 
 // Swapped in whole, so a command started during a build never sees half a bundle.
 rmSync('dist/bundle.old', { recursive: true, force: true });

@@ -103,7 +103,7 @@ export async function startCockpitRig(
 export async function openCockpit(
   cleanup: Cleanup,
   opts: { name: string; repoDir: string; shown: string[]; what: string },
-): Promise<{ ctl: ControlClient; outFile: string; pids: { supervisor: number[]; tui: number; display: number } }> {
+): Promise<{ ctl: ControlClient; outFile: string; pids: { supervisor: number[]; worker: number[]; tui: number; display: number } }> {
   const node = [process.execPath, ...profileFlags(`${opts.name}-tui`)].map((a) => `'${a}'`).join(' ');
   const display = TmuxServer.start({ cwd: opts.repoDir, command: `${node} '${BIN}'`, ...SCREEN, cleanup });
   const outFile = join(opts.repoDir, '..', 'tui-output.bin');
@@ -134,7 +134,9 @@ export async function openCockpit(
   });
   // The agents' PTYs and logs live in the terminal worker beside the supervisor: its CPU is the supervisor's.
   const worker = workerPid(opts.repoDir);
-  return { ctl, outFile, pids: { supervisor: worker && isAlive(worker) ? [supervisor, worker] : [supervisor], tui, display: display.pid() } };
+  const workers = worker && isAlive(worker) ? [worker] : [];
+  // `worker` alone too, to show what of the supervisor's CPU the worker spends.
+  return { ctl, outFile, pids: { supervisor: [supervisor, ...workers], worker: workers, tui, display: display.pid() } };
 }
 
 /**
