@@ -59,7 +59,8 @@ const PACKAGES: Record<string, string[]> = {
   client: [],
   mcp: ['@modelcontextprotocol/sdk', 'zod'],
   cli: ['commander'],
-  components: ['ink', 'react'],
+  // Ink's own tokenizer: components/tui/ink-styled-chars.ts replaces Ink's use of it with a cached one.
+  components: ['ink', 'react', '@alcalzone/ansi-tokenize'],
 };
 
 /**
