@@ -166,7 +166,8 @@ export class Dispatcher {
         ports,
         host,
         branch: task.branch ?? branchName(task.id, task.title),
-        worktree: task.worktree ?? worktreePath(this.config, cell.ctx.paths.repo.mainRoot, task.id),
+        // A task on another host has its worktree there (under the host's dir), none here.
+        worktree: host ? null : (task.worktree ?? worktreePath(this.config, cell.ctx.paths.repo.mainRoot, task.id)),
         sessions: [...task.sessions, session],
         activity: { status: 'unknown', since: now, source: 'none' },
       },
