@@ -10,6 +10,7 @@ import type { MusterConfig } from '../config/schema.js';
 import type { ConflictScanner } from './conflict-scanner.js';
 import { LaunchAbandoned, LaunchError, launchTask, worktreePath, type LaunchServices } from './launch.js';
 import type { LockManager } from './lock-manager.js';
+import { launchRemoteTask } from './remote-launch.js';
 import type { AuditInput } from './state-cell.js';
 import { pauseAt } from './test-pause.js';
 
@@ -182,7 +183,7 @@ export class Dispatcher {
     ];
     if (declared.length) events.push({ actor: 'supervisor', kind: 'lock-granted', details: { owner: { task: task.id }, locks: declared, declared: true } });
     await cell.apply(next, events);
-    const launch = launchTask(this.s, task.id)
+    const launch = (host ? launchRemoteTask : launchTask)(this.s, task.id)
       .catch((e: unknown) => this.failLaunch(task.id, e))
       .catch((e: unknown) => cell.faults.report(`the failed start of ${formatId(task.id)} is not recorded: ${(e as Error).message}`))
       .finally(() => {

@@ -52,10 +52,6 @@ export interface LaunchServices {
  */
 export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
   const sup = l.cell;
-  if (getTask(sup.state, id)?.host) {
-    const { launchRemoteTask } = await import('./remote-launch.js');
-    return launchRemoteTask(l, id);
-  }
   const paths = sup.ctx.paths;
   const mainRoot = paths.repo.mainRoot;
   const term = l.runtime.terminal(id);
