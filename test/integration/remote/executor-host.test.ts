@@ -34,7 +34,18 @@ describe.skipIf(skip !== null)('tasks on another host (hosts: in the config, ove
     // A host's git knows who commits there, as a developer's box does.
     writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
   });
-  afterAll(() => host?.stop());
+  afterAll(() => {
+    // The host's worker outlives the connections by design; it is ours to end with the host.
+    const pidFile = host && join(host.remoteHome, 'work', '.muster', 'worker.pid');
+    if (pidFile && existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    }
+    host?.stop();
+  });
   afterEach(async () => {
     if (!repo) return;
     await stopDaemon(repo.dir);
