@@ -22,7 +22,8 @@ async function stopPreviousRun(sup: StateCell, warden: ProcessWarden, events: Au
   if (!warden.enabled) {
     for (const task of sup.state.tasks) {
       const last = task.sessions[task.sessions.length - 1];
-      if (going.has(task.id)) continue;
+      // A task on another host has its pids there.
+      if (going.has(task.id) || task.host) continue;
       if (last && last.endedAt === null && last.pid && isSameProcessAlive(last.pid, last.pidStart)) {
         try {
           process.kill(-last.pid, 'SIGTERM');
