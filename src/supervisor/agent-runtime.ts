@@ -78,7 +78,8 @@ export class AgentRuntime {
     // What runs in it from now on (setup commands, then the agent) belongs to the task's
     // newest session: launch asks for the terminal once the session is recorded.
     const session = getTask(this.cell.state, id)?.sessions.length ?? 0;
-    t.runEnv = { [RUN_MARKER_VAR]: this.warden.marker(id, session) };
+    // The run marker lets the warden find a run's processes on this machine; a host's are not this machine's to stop.
+    t.runEnv = this.remoteTasks.has(id) ? {} : { [RUN_MARKER_VAR]: this.warden.marker(id, session) };
     // A pid on another host is not a process here: the warden must never signal it.
     t.onRun = this.remoteTasks.has(id) ? null : (proc) => this.warden.runStarted(id, proc.pid, proc.pty);
     return t;

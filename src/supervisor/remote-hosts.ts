@@ -4,6 +4,7 @@ import { getTask } from '../core/task-queue.js';
 import { formatId, type TaskId } from '../core/task.js';
 import { fetchWork, remoteUrl } from '../adapters/git/remote-git.js';
 import type { HostedTerminal } from '../adapters/worker/messages.js';
+import type { RunningProcess } from '../adapters/pty/task-terminal.js';
 import { RemoteWorker } from '../adapters/worker/remote-worker.js';
 import type { StateCell } from './state-cell.js';
 
@@ -24,8 +25,32 @@ export class RemoteHosts {
   private readonly fetching = new Map<TaskId, { running: Promise<void>; again: boolean }>();
   /** Tasks this supervisor stalled because their host went away. */
   private readonly away = new Set<TaskId>();
+  /** Tasks whose running agent this supervisor follows (started or taken over here). */
+  readonly attached = new Set<TaskId>();
+
+  /** Takes over an agent a previous supervisor started on a host (its screen, input and exit). */
+  onReattach: ((task: TaskId, session: number, proc: RunningProcess) => void) | null = null;
 
   constructor(private readonly cell: StateCell) {}
+
+  /**
+   * After a restart: the tasks whose agents a previous supervisor left running on hosts
+   * (stalled by reconcile, their sessions open) are looked for there, connecting with backoff
+   * until each host answers; those still running there are taken over and `running` again.
+   */
+  resume(): void {
+    const byHost = new Map<string, TaskId[]>();
+    for (const t of this.cell.state.tasks) {
+      const last = t.sessions.at(-1);
+      if (!t.host || t.state !== 'stalled' || !last || last.endedAt !== null || last.pid === null) continue;
+      this.away.add(t.id);
+      byHost.set(t.host, [...(byHost.get(t.host) ?? []), t.id]);
+    }
+    for (const name of byHost.keys()) {
+      if (!this.cell.config.hosts[name]) continue;
+      this.worker(name).keepConnecting();
+    }
+  }
 
   /** The repository's name on hosts: its directory's name and a hash of its path (two checkouts of one project stay apart). */
   get repoKey(): string {
@@ -109,6 +134,14 @@ export class RemoteHosts {
       const there = terminals.find((t) => t.task === id && pid !== null && (t.pid === pid || t.lastExit?.pid === pid));
       if (!there) continue;
       await this.cell.moveTask(id, 'running', null, [{ actor: 'supervisor', kind: 'task-resumed', details: { task: id, host: name } }]);
+      if (!this.gitDirs.has(name)) await this.prepare(name).catch(() => undefined);
+      // Started by a previous supervisor: nothing here hears it yet.
+      const session = task.sessions.at(-1)!;
+      const proc = this.workers.get(name)?.running(there.pid === pid ? there : { ...there, pid: pid! });
+      if (proc && !this.attached.has(id)) {
+        this.attached.add(id);
+        this.onReattach?.(id, session.n, proc);
+      }
       void this.fetch(id);
     }
   }

@@ -78,6 +78,7 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
   const pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
     void (async () => {
       unsubscribe();
+      remotes.attached.delete(id);
       // The last of its work comes here before the task moves on (to review, where it is merged from here).
       await worker
         .call('snapshot', { repo: remotes.repoKey, task: id })
@@ -88,6 +89,7 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
       await l.sessions.exited(id, session, exit, stoppedByUs, failed ? `could not start "${preset.command}" on ${hostName}: ${failed}` : null);
     })();
   });
+  remotes.attached.add(id);
   await l.sessions.started(id, session, pid, null, task.handoffFrom !== null);
 }
 

@@ -47,6 +47,8 @@ export class RemoteWorker {
   private closed = false;
   private attempt = 0;
   private retry: NodeJS.Timeout | null = null;
+  /** Connect (again) even with no terminal here yet: agents of a previous supervisor are there to take over. */
+  private wanted = false;
   /** Why the last connection failed or ended (for a task's reason and the logs). */
   lastError: string | null = null;
   onDown: ((why: string) => void) | null = null;
@@ -58,6 +60,16 @@ export class RemoteWorker {
 
   get isConnected(): boolean {
     return this.client !== null && !this.client.isClosed;
+  }
+
+  /** Connects now, and again with backoff until it works. */
+  keepConnecting(): void {
+    this.wanted = true;
+    if (this.isConnected) return;
+    this.connected().catch((e: unknown) => {
+      this.lastError = (e as Error).message;
+      this.scheduleReconnect();
+    });
   }
 
   /** The connection, made now if there is none. */
@@ -117,7 +129,7 @@ export class RemoteWorker {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed || this.retry || !this.receivers.size) return;
+    if (this.closed || this.retry || (!this.receivers.size && !this.wanted)) return;
     const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
     this.attempt++;
     this.retry = setTimeout(() => {

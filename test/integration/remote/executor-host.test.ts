@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { muster, musterJson, stopDaemon } from '../../helpers/cli.js';
+import { daemonPid, isAlive, muster, musterJson, stopDaemon } from '../../helpers/cli.js';
 import { createAgentRepo } from '../../helpers/agent-repo.js';
 import { sshSkipReason, startSshHost, type SshHost } from '../../helpers/sshd.js';
 import type { TempRepo } from '../../helpers/temp-repo.js';
@@ -142,5 +142,49 @@ describe.skipIf(skip !== null)('tasks on another host (hosts: in the config, ove
     }
     await run(r, ['task', 'cancel', String(far.id)]);
     await run(r, ['task', 'cancel', String(near.id)]);
+  }, 300_000);
+
+  it('takes the host agent over after the supervisor is killed: stalled, then running with its screen, taking input', async () => {
+    const r = hostRepo();
+    const far = await add(r, 'far waits', ['@print before the restart', '@wait-input', '@print after the restart'], ['--on-host', 'far']);
+    await waitForState(r, far.id, (x) => x.state === 'running', 'running on the host');
+    const first = await clientFor(r.dir);
+    try {
+      await waitFor(
+        async () => {
+          const screen = await screenOf(first, far.id);
+          return screen.includes('before the restart') ? screen : null;
+        },
+        { timeout: 60_000, what: 'the host agent to print before the restart', describe: describe(r) },
+      );
+    } finally {
+      first.close();
+    }
+    const old = daemonPid(r.dir)!;
+    process.kill(old, 'SIGKILL');
+    await waitFor(() => !isAlive(old), { what: 'the killed supervisor to be gone' });
+    // The next command starts a new supervisor, which finds the agent on the host and takes it over.
+    await waitForState(r, far.id, (x) => x.state === 'running' && daemonPid(r.dir) !== old, 'running again under the new supervisor');
+    const client = await clientFor(r.dir);
+    try {
+      await waitFor(
+        async () => {
+          const screen = await screenOf(client, far.id);
+          return screen.includes('before the restart') ? screen : null;
+        },
+        { timeout: 60_000, what: 'the host agent screen from before the restart', describe: describe(r) },
+      );
+      await client.call('term.input', { task: far.id, data: 'go on\r' });
+      await waitFor(
+        async () => {
+          const screen = await screenOf(client, far.id);
+          return screen.includes('after the restart') ? screen : null;
+        },
+        { timeout: 60_000, what: 'the host agent to answer the new supervisor', describe: describe(r) },
+      );
+    } finally {
+      client.close();
+    }
+    await run(r, ['task', 'cancel', String(far.id)]);
   }, 300_000);
 });
