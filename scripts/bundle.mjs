@@ -19,6 +19,7 @@ const LAZY = {
   'cli/detach-key.js': 'detach-key',
   'mcp/server.js': 'mcp',
   'adapters/worker/pty-host.js': 'worker',
+  'adapters/worker/stdio-bridge.js': 'worker-stdio',
 };
 
 const common = {

@@ -66,6 +66,7 @@ export function taskJson(t: TaskView): Record<string, unknown> {
     summary: t.summary,
     idleWithWork: t.idleWithWork,
     integration: t.integration,
+    host: t.host,
     feedback: t.feedback,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,

@@ -110,7 +110,9 @@ export async function startInBackground(paths: MusterPaths, timeoutMs: number): 
   rotateLog(paths.daemonLog);
   const offset = existsSync(paths.daemonLog) ? statSync(paths.daemonLog).size : 0;
   const log = openSync(paths.daemonLog, 'a', 0o600);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MUSTER_') || k === 'MUSTER_DEBUG'));
+  // How ssh reaches other hosts (hosts: in the config) is the user's setting, kept like the rest of the environment.
+  const kept = new Set(['MUSTER_DEBUG', 'MUSTER_SSH_COMMAND', 'MUSTER_REMOTE_COMMAND', 'MUSTER_SSH_CONTROL']);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MUSTER_') || kept.has(k)));
   const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, musterBin(), 'daemon'], {
     cwd: paths.repo.mainRoot,

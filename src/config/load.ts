@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { applyOverrides, DEFAULT_BINDINGS } from '../keymap/index.js';
 import { agentPresets, configSchema, type MusterConfig } from './schema.js';
@@ -120,6 +120,17 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, 
       received: 'an unknown key',
     };
   }
+  if (issue.code === 'invalid_key') {
+    // A map's key is wrong (a host named "local"): the key is what was received, and the inner issue says why.
+    const key = path.at(-1);
+    return {
+      file,
+      line: keyLine(doc, lc, path) ?? lineOf(doc, lc, path),
+      path: dotted(path.slice(0, -1)),
+      expected: issue.issues[0]?.message ?? issue.message,
+      received: JSON.stringify(key),
+    };
+  }
   const value = valueAt(raw, path);
   return {
     file,
@@ -134,11 +145,23 @@ function knownKeys(path: (string | number)[]): string {
   let schema: unknown = configSchema;
   for (const p of path) {
     const shape = shapeOf(schema);
-    if (!shape || typeof p !== 'string') return '';
-    schema = shape[p];
+    const values = valuesOf(schema);
+    if (values) schema = values;
+    else if (!shape || typeof p !== 'string') return '';
+    else schema = shape[p];
   }
   const shape = shapeOf(schema);
   return shape ? ` (known keys: ${Object.keys(shape).join(', ')})` : '';
+}
+
+/** The value schema of a map (`hosts.<name>`), through defaults. */
+function valuesOf(schema: unknown): unknown {
+  let s = schema as { def?: { type?: string; innerType?: unknown; valueType?: unknown } } | undefined;
+  for (let i = 0; i < 5 && s; i++) {
+    if (s.def?.type === 'record') return s.def.valueType;
+    s = s.def?.innerType as typeof s;
+  }
+  return undefined;
 }
 
 function shapeOf(schema: unknown): Record<string, unknown> | undefined {
@@ -163,6 +186,14 @@ export function valueAt(raw: unknown, path: (string | number)[]): unknown {
 /** A path as messages show it: `agents.claude.args[2]`. */
 export function dotted(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The line of the last key of `path` itself (its value may start on the next line). */
+function keyLine(doc: Document, lc: LineCounter, path: (string | number)[]): number | null {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (!isMap(parent)) return null;
+  const pair = parent.items.find((i) => isScalar(i.key) && i.key.value === path.at(-1));
+  return isScalar(pair?.key) && pair.key.range ? lc.linePos(pair.key.range[0]).line : null;
 }
 
 /** The line of the deepest node on `path` that the document has. */

@@ -85,6 +85,23 @@ function checkPortRange(p: { base: number; block: number; slots: number; names: 
   }
 }
 
+/** A host name as tasks and commands name it: `muster task add --on-host build1`. */
+export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const hostSchema = z
+  .object({
+    ssh: text('an ssh destination ([user@]host or a ~/.ssh/config alias)')
+      .refine((s) => !s.startsWith('-') && !/\s/.test(s), { error: 'an ssh destination ([user@]host or a ~/.ssh/config alias), without spaces or a leading -' })
+      .describe('How ssh reaches the host: [user@]host or an alias of ~/.ssh/config (keys, ports and jump hosts stay there).'),
+    max_workers: posInt().default(2).describe('Agents that run on this host at once.'),
+    dir: text('a directory path on the host')
+      .default('muster-work')
+      .describe("Where the host keeps its clones and task worktrees, relative to the ssh user's home unless absolute."),
+  })
+  .strict();
+
+export type HostConfig = z.infer<typeof hostSchema>;
+
 export const configSchema = z
   .object({
     agents: z
@@ -93,7 +110,7 @@ export const configSchema = z
       .describe('Agent presets, merged over the built-in claude, codex, aider, gemini and shell.'),
     default_agent: text('an agent name').default('claude').describe('Agent used when a task names none.'),
     parallel: z
-      .object({ max_workers: posInt().default(4).describe('Agents that run at once.') })
+      .object({ max_workers: posInt().default(4).describe('Agents that run at once on this machine (hosts: have their own).') })
       .strict()
       .prefault({}),
     worktrees: z
@@ -155,6 +172,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    hosts: z
+      .record(
+        z
+          .string()
+          .regex(HOST_NAME, { error: 'a host name of letters, digits, ".", "_" and "-"' })
+          .refine((n) => n !== 'local', { error: 'a host name other than "local" (this machine)' }),
+        hostSchema,
+        { error: 'a map of host name to { ssh, max_workers, dir }' },
+      )
+      .default({})
+      .describe('Other machines that run agents over SSH: a task may name one (task add --on-host NAME), or dispatch picks one with a free worker.'),
     terminal: z
       .object({
         scrollback: posInt().default(10000).describe('Lines of scrollback kept per agent.'),

@@ -1,11 +1,15 @@
 import { orderedTasks, type QueueState } from './task-queue.js';
+import { placeTask, type HostCapacity } from './host-placement.js';
 import { formatId, holdsWorker, type Task, type TaskId } from './task.js';
 
 /** A grant of a task's declared locks, threaded through one planning pass. */
 export type LockDecision<A> = { ok: true; acc: A } | { ok: false; reason: string };
 
 export interface DispatchOptions<A = undefined> {
+  /** Workers of this machine. */
   maxWorkers: number;
+  /** Other machines that run agents (`hosts:`), each with its own workers. */
+  hosts?: readonly HostCapacity[];
   /** Lock state before planning; each started task's grant is folded into it. */
   locks?: A;
   /** Grants a task's whole declared lock set, or says who holds what. */
@@ -15,6 +19,8 @@ export interface DispatchOptions<A = undefined> {
 export interface DispatchPlan<A = undefined> {
   /** Tasks to start now, in queue order. */
   start: TaskId[];
+  /** Where each started task runs: null for this machine, else a host's name. */
+  placed: Map<TaskId, string | null>;
   /** For every ready task that stays ready: why. */
   waiting: Map<TaskId, string>;
   /** Lock state after the grants of the started tasks. */
@@ -28,10 +34,14 @@ export interface DispatchPlan<A = undefined> {
  */
 export function planDispatch<A = undefined>(state: QueueState, opts: DispatchOptions<A>): DispatchPlan<A> {
   const start: TaskId[] = [];
+  const placed = new Map<TaskId, string | null>();
   const waiting = new Map<TaskId, string>();
   let locks = opts.locks;
   const running = state.tasks.filter(holdsWorker);
   let busy = running.length;
+  const machines: HostCapacity[] = [{ name: null, maxWorkers: opts.maxWorkers }, ...(opts.hosts ?? [])];
+  const busyOn = new Map<string | null, number>();
+  for (const t of running) busyOn.set(t.host, (busyOn.get(t.host) ?? 0) + 1);
   let alone: Task | undefined = running.find((t) => t.risk === 'high');
   let barrier: Task | undefined;
 
@@ -54,8 +64,9 @@ export function planDispatch<A = undefined>(state: QueueState, opts: DispatchOpt
       barrier = task;
       continue;
     }
-    if (busy >= opts.maxWorkers) {
-      waiting.set(task.id, 'waits for a worker');
+    const place = placeTask(task, machines, busyOn);
+    if (!place.ok) {
+      waiting.set(task.id, place.reason);
       continue;
     }
     if (opts.acquire && locks !== undefined) {
@@ -67,8 +78,10 @@ export function planDispatch<A = undefined>(state: QueueState, opts: DispatchOpt
       locks = decision.acc;
     }
     start.push(task.id);
+    placed.set(task.id, place.host);
     busy++;
+    busyOn.set(place.host, (busyOn.get(place.host) ?? 0) + 1);
     if (task.risk === 'high') alone = task;
   }
-  return { start, waiting, locks };
+  return { start, placed, waiting, locks };
 }

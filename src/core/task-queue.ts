@@ -119,6 +119,7 @@ export function addTask<S extends QueueState>(state: S, input: TaskInput, now: s
     conversations: [],
     idleWithWork: false,
     integration: input.integration ?? true,
+    host: input.host ?? null,
     setup: { done: [], complete: false },
     createdAt: now,
     updatedAt: now,

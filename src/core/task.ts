@@ -110,6 +110,11 @@ export interface Task {
   idleWithWork: boolean;
   /** False: the agent gets no hooks, MCP server or session wiring (the brief and the CLI only). */
   integration: boolean;
+  /**
+   * The configured host (`hosts:`) the task runs on, or null for this machine. Named when the
+   * task is added, or chosen by dispatch; a retry stays where its worktree is.
+   */
+  host: string | null;
   /** Recorded as each setup command succeeds, so a retry runs what did not (a new worktree starts it over). */
   setup: SetupProgress;
   createdAt: string;
@@ -127,6 +132,8 @@ export interface TaskInput {
   after?: TaskId[] | undefined;
   risk?: Risk | undefined;
   integration?: boolean | undefined;
+  /** A configured host to run on; none: dispatch chooses. */
+  host?: string | null | undefined;
 }
 
 /**

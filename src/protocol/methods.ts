@@ -41,6 +41,8 @@ export const taskAddParams = z.object({
   risk: z.optional(z.string()),
   /** false: the agent gets no hooks, MCP server or session wiring, only the brief and the CLI. */
   integration: z.optional(z.boolean()),
+  /** A host under `hosts:` of the config to run on; absent: dispatch chooses. */
+  host: z.optional(z.string()),
 });
 
 export const queueMoveSchema = z.discriminatedUnion('kind', [

@@ -79,6 +79,8 @@ export const taskViewSchema = z.lazy(() =>
     idleWithWork: z._default(z.boolean(), false),
     /** false: the agent runs without muster's hooks, MCP server and session wiring. */
     integration: z._default(z.boolean(), true),
+    /** The configured host it runs on; null: this machine (or not placed yet). */
+    host: z._default(z.nullable(z.string()), null),
     createdAt: z.string(),
     updatedAt: z.string(),
   }),

@@ -11,6 +11,7 @@ import type { TerminalWorker } from '../adapters/worker/terminal-worker.js';
 import { readLogTail } from '../adapters/pty/terminal-log.js';
 import { agentPresets } from '../config/schema.js';
 import type { ProcessWarden } from './process-warden.js';
+import { RemoteHosts } from './remote-hosts.js';
 import type { StateCell } from './state-cell.js';
 import { TerminalSizes } from './terminal-sizes.js';
 import { ensureDir, pathExists } from '../adapters/fs/files.js';
@@ -40,13 +41,18 @@ export class AgentRuntime {
   private readonly exitListeners = new Map<TaskId, Set<(exit: ProcessExit) => void>>();
   /** Which view decides each terminal's size, and where new terminals start. */
   readonly sizes = new TerminalSizes();
+  /** The workers of other hosts (`hosts:`); their processes are not this machine's to watch or kill. */
+  readonly remotes: RemoteHosts;
+  private readonly remoteTasks = new Set<TaskId>();
 
   constructor(
     private readonly cell: StateCell,
     private readonly warden: ProcessWarden,
     /** Where the agents' PTYs and terminal logs live: a process of their own that outlives this supervisor. */
     readonly worker: TerminalWorker,
-  ) {}
+  ) {
+    this.remotes = new RemoteHosts(cell);
+  }
 
   terminal(id: TaskId): TaskTerminal {
     let t = this.terminals.get(id);
@@ -56,13 +62,15 @@ export class AgentRuntime {
       const cfg = this.cell.config.terminal;
       const { cols, rows } = this.sizes.startSize({ cols: cfg.cols, rows: cfg.rows });
       let made: TaskTerminal | null = null;
-      const host = this.worker.host(
-        id,
-        { file: join(dir, 'terminal.log'), maxBytes: cfg.log_max_bytes, keep: cfg.log_keep },
-        { cols, rows },
-        (data) => made?.received(data),
-        (tail) => made?.seed(tail),
-      );
+      const remote = getTask(this.cell.state, id)?.host ?? null;
+      const log = { file: join(dir, 'terminal.log'), maxBytes: cfg.log_max_bytes, keep: cfg.log_keep };
+      const receive = (data: string): void => made?.received(data);
+      const seed = (tail: string): void => made?.seed(tail);
+      if (remote) this.remoteTasks.add(id);
+      // A task on another host has its terminal and log there, under the worker's work directory.
+      const host = remote
+        ? this.remotes.worker(remote).host(id, { ...log, file: join(this.remotes.repoKey, 'tasks', String(id), 'terminal.log') }, { cols, rows }, receive, seed)
+        : this.worker.host(id, log, { cols, rows }, receive, seed);
       made = new TaskTerminal({ cols, rows, scrollback: cfg.scrollback, host });
       t = made;
       this.terminals.set(id, t);
@@ -70,8 +78,10 @@ export class AgentRuntime {
     // What runs in it from now on (setup commands, then the agent) belongs to the task's
     // newest session: launch asks for the terminal once the session is recorded.
     const session = getTask(this.cell.state, id)?.sessions.length ?? 0;
-    t.runEnv = { [RUN_MARKER_VAR]: this.warden.marker(id, session) };
-    t.onRun = (proc) => this.warden.runStarted(id, proc.pid, proc.pty);
+    // The run marker lets the warden find a run's processes on this machine; a host's are not this machine's to stop.
+    t.runEnv = this.remoteTasks.has(id) ? {} : { [RUN_MARKER_VAR]: this.warden.marker(id, session) };
+    // A pid on another host is not a process here: the warden must never signal it.
+    t.onRun = this.remoteTasks.has(id) ? null : (proc) => this.warden.runStarted(id, proc.pid, proc.pty);
     return t;
   }
 
@@ -98,7 +108,7 @@ export class AgentRuntime {
 
   /** What runs in the terminals now (each leads its own session in the terminal worker). */
   *leaders(): Iterable<number> {
-    for (const t of this.terminals.values()) if (t.pid) yield t.pid;
+    for (const [id, t] of this.terminals) if (t.pid && !this.remoteTasks.has(id)) yield t.pid;
   }
 
   existingTerminal(id: TaskId): TaskTerminal | undefined {
@@ -142,7 +152,7 @@ export class AgentRuntime {
     term.adopt(proc);
     const live: Live = { session, pid: proc.pid, stoppedByUs: false };
     this.live.set(id, live);
-    if (this.warden.enabled) this.warden.runStarted(id, proc.pid, proc.pty);
+    if (this.warden.enabled && !this.remoteTasks.has(id)) this.warden.runStarted(id, proc.pid, proc.pty);
     this.watch(id, live, proc, onExit);
   }
 
@@ -154,7 +164,7 @@ export class AgentRuntime {
       onExit(exit, live.stoppedByUs);
       for (const l of this.exitListeners.get(id) ?? []) l(exit);
       // What the agent started with setsid or nohup does not outlive its run.
-      if (this.warden.enabled) void this.warden.stopSession(id, session, proc.pid);
+      if (this.warden.enabled && !this.remoteTasks.has(id)) void this.warden.stopSession(id, session, proc.pid);
     });
     this.ensureActivityTimer();
   }
@@ -190,7 +200,7 @@ export class AgentRuntime {
     const term = this.terminals.get(id);
     const grace = this.cell.config.terminal.stop_grace_seconds * 1000;
     const task = getTask(this.cell.state, id);
-    if (!this.warden.enabled || !task) {
+    if (!this.warden.enabled || !task || this.remoteTasks.has(id)) {
       await term?.stop(grace);
       return [];
     }
@@ -268,6 +278,7 @@ export class AgentRuntime {
   dispose(): void {
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.worker.detach();
+    this.remotes.close();
     for (const t of this.terminals.values()) t.dispose();
     this.terminals.clear();
   }

@@ -4,7 +4,7 @@ import { classifyConflicts, diffConflicts, overlapPairs, type Conflict, type Mer
 import type { FileChange } from '../core/conflict-overlap.js';
 import type { ScanFailure } from '../core/conflicts.js';
 import type { Task, TaskId } from '../core/task.js';
-import { GitError, readHeadCommit } from '../adapters/git/git.js';
+import { GitError, readHeadCommit, resolveCommit } from '../adapters/git/git.js';
 import { locateRepo, type RepoPaths } from '../paths/repo.js';
 import { changedSince, changesBetween, mergeTree, scanSnapshot, ScanScratch } from '../adapters/git/scan.js';
 import { descendsFrom, listenersOn } from '../adapters/proc/listeners.js';
@@ -105,8 +105,9 @@ export class ConflictScanner {
     const started = Date.now();
     const sup = this.cell;
     const repo = sup.ctx.paths.repo.mainRoot;
-    const tasks = sup.state.tasks.filter((t) => isScannedForConflicts(t.state) && t.worktree && t.base && pathExists(t.worktree));
-    this.syncWatchers(tasks);
+    // A task on another host is scanned from the work fetched from there (its branch and refs/muster/wip/<id>).
+    const tasks = sup.state.tasks.filter((t) => isScannedForConflicts(t.state) && t.base && (t.host ? t.branch : t.worktree && pathExists(t.worktree)));
+    this.syncWatchers(tasks.filter((t) => !t.host));
     if (!tasks.length && !this.conflicts.length) {
       this.lastScanMs = Date.now() - started;
       return;
@@ -174,6 +175,7 @@ export class ConflictScanner {
 
   /** A task's snapshot and changes, recomputed only when its files or HEAD changed (or its last scan failed); throws what failed. */
   private async scanTask(t: Task): Promise<TaskScan> {
+    if (t.host) return this.scanRemoteTask(t);
     const wt = t.worktree!;
     const prev = this.scans.get(t.id);
     const where = this.gitDirs.get(wt) ?? locateRepo(wt);
@@ -199,6 +201,21 @@ export class ConflictScanner {
     if (!changes) return prev!;
     // The same array object for an unchanged task lets the core reuse its matching work.
     const scan: TaskScan = { head: snap.head, snapshot: snap.commit, base: t.base!, changes };
+    this.scans.set(t.id, scan);
+    return scan;
+  }
+
+  /** A task on another host: its fetched work-in-progress snapshot when it is on top of its fetched branch, else the branch. */
+  private async scanRemoteTask(t: Task): Promise<TaskScan> {
+    const repo = this.cell.ctx.paths.repo.mainRoot;
+    const prev = this.scans.get(t.id);
+    const head = await resolveCommit(repo, `refs/heads/${t.branch!}`);
+    if (!head) throw new Error(`its branch ${t.branch!} is not here yet (fetched from ${t.host!} after its first change)`);
+    const wip = await resolveCommit(repo, `refs/muster/wip/${t.id}`);
+    const snapshot = wip && (await resolveCommit(repo, `${wip}^`)) === head ? wip : head;
+    if (prev && prev.snapshot === snapshot && prev.base === t.base) return prev;
+    const changes = await changesBetween(repo, t.base!, snapshot, this.scratch);
+    const scan: TaskScan = { head, snapshot, base: t.base!, changes };
     this.scans.set(t.id, scan);
     return scan;
   }

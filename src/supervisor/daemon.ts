@@ -108,6 +108,9 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     await reconcile(cell, warden, new Set(surviving.map((a) => a.task)));
     reattachAgents(services.runtime, services.sessions, surviving);
     await server.listen();
+    // Agents on other hosts outlive this supervisor too: looked for once it answers (a host may take a while, or be away).
+    services.runtime.remotes.onReattach = (task, session, proc) => reattachAgents(services.runtime, services.sessions, [{ task, session, proc }]);
+    services.runtime.remotes.resume();
   } catch (e) {
     await store.close().catch(() => undefined);
     releaseSpawnHelper();

@@ -10,6 +10,7 @@ import type { MusterConfig } from '../config/schema.js';
 import type { ConflictScanner } from './conflict-scanner.js';
 import { LaunchAbandoned, LaunchError, launchTask, worktreePath, type LaunchServices } from './launch.js';
 import type { LockManager } from './lock-manager.js';
+import { launchRemoteTask } from './remote-launch.js';
 import type { AuditInput } from './state-cell.js';
 import { pauseAt } from '../adapters/proc/test-pause.js';
 
@@ -75,6 +76,7 @@ export class Dispatcher {
   private planFor(state: MusterState) {
     return planDispatch(state, {
       maxWorkers: this.config.parallel.max_workers,
+      hosts: Object.entries(this.config.hosts).map(([name, h]) => ({ name, maxWorkers: h.max_workers })),
       locks: state.locks,
       acquire: (task, table) => {
         const requests = this.s.locks.declared(task);
@@ -107,7 +109,7 @@ export class Dispatcher {
         reasons.set(id, grant.conflicts.map((c) => this.s.locks.conflictView(c).detail).join('; '));
         continue;
       }
-      await this.startIntent(task, ports, grant.table, requests);
+      await this.startIntent(task, plan.placed.get(id) ?? null, ports, grant.table, requests);
     }
     let next = cell.state;
     for (const t of cell.state.tasks) {
@@ -136,7 +138,13 @@ export class Dispatcher {
   }
 
   /** Records the decision to start before anything is spawned, so a crash never starts twice. */
-  private async startIntent(task: Task, ports: NonNullable<Task['ports']>, locks: MusterState['locks'], declared: LockRequest[]): Promise<void> {
+  private async startIntent(
+    task: Task,
+    host: string | null,
+    ports: NonNullable<Task['ports']>,
+    locks: MusterState['locks'],
+    declared: LockRequest[],
+  ): Promise<void> {
     const cell = this.cell;
     const now = cell.now();
     const session = {
@@ -157,19 +165,25 @@ export class Dispatcher {
       task.id,
       {
         ports,
+        host,
         branch: task.branch ?? branchName(task.id, task.title),
-        worktree: task.worktree ?? worktreePath(this.config, cell.ctx.paths.repo.mainRoot, task.id),
+        // A task on another host has its worktree there (under the host's dir), none here.
+        worktree: host ? null : (task.worktree ?? worktreePath(this.config, cell.ctx.paths.repo.mainRoot, task.id)),
         sessions: [...task.sessions, session],
         activity: { status: 'unknown', since: now, source: 'none' },
       },
       now,
     );
     const events: AuditInput[] = [
-      { actor: 'supervisor', kind: 'task-dispatched', details: { task: task.id, session: session.n, agent: task.agent, ports: `${ports.base}-${ports.last}` } },
+      {
+        actor: 'supervisor',
+        kind: 'task-dispatched',
+        details: { task: task.id, session: session.n, agent: task.agent, ports: `${ports.base}-${ports.last}`, ...(host ? { host } : {}) },
+      },
     ];
     if (declared.length) events.push({ actor: 'supervisor', kind: 'lock-granted', details: { owner: { task: task.id }, locks: declared, declared: true } });
     await cell.apply(next, events);
-    const launch = launchTask(this.s, task.id)
+    const launch = (host ? launchRemoteTask : launchTask)(this.s, task.id)
       .catch((e: unknown) => this.failLaunch(task.id, e))
       .catch((e: unknown) => cell.faults.report(`the failed start of ${formatId(task.id)} is not recorded: ${(e as Error).message}`))
       .finally(() => {

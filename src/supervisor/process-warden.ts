@@ -92,7 +92,8 @@ export class ProcessWarden {
 
   /** Every process of every session of a task, the orphans adopted from its worktree, and those only it claims (with what runs below them). */
   taskSelector(task: Task, extraLeaders: readonly number[] = []): ProcessSelector {
-    const sessions: RecordedSession[] = task.sessions.filter((s) => s.pid).map((s) => ({ sid: s.pid!, leaderStart: s.pidStart }));
+    // A task on another host has its pids there: a process here with the same pid is not its own.
+    const sessions: RecordedSession[] = task.host ? [] : task.sessions.filter((s) => s.pid).map((s) => ({ sid: s.pid!, leaderStart: s.pidStart }));
     // Their start time now: a pid reused by another session leader while the stop waits is not ours.
     for (const pid of extraLeaders) sessions.push({ sid: pid, leaderStart: readStat(pid)?.start ?? null });
     return {
@@ -155,7 +156,7 @@ export class ProcessWarden {
 
   /** The task a process belongs to, by its session or marker, or null. */
   taskOf(p: ProcStat): TaskId | null {
-    for (const t of this.cell.state.tasks) if (t.sessions.some((s) => s.pid === p.sid)) return t.id;
+    for (const t of this.cell.state.tasks) if (!t.host && t.sessions.some((s) => s.pid === p.sid)) return t.id;
     return taskOfMarker(this.key, readEnvVar(p.pid, RUN_MARKER_VAR));
   }
 
@@ -174,7 +175,7 @@ export class ProcessWarden {
       return { kind: 'unknown', why: `the process that sent it (pid ${peer.pid}) has exited, so where it came from cannot be checked` };
     }
     const running = new Map<number, TaskId>();
-    for (const t of this.cell.state.tasks) for (const s of t.sessions) if (s.pid && s.endedAt === null) running.set(s.pid, t.id);
+    for (const t of this.cell.state.tasks) if (!t.host) for (const s of t.sessions) if (s.pid && s.endedAt === null) running.set(s.pid, t.id);
     const gate = gateMarker(runKey(this.cell.integrationPath));
     const agent = (task: TaskId | null, how: string): Origin => ({ kind: 'agent', task, pid: first.pid, comm: first.comm, how });
     let p: ProcStat | null = first;

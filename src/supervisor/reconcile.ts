@@ -21,7 +21,8 @@ async function stopPreviousRun(sup: StateCell, warden: ProcessWarden, events: Au
   if (!warden.enabled) {
     for (const task of sup.state.tasks) {
       const last = task.sessions[task.sessions.length - 1];
-      if (going.has(task.id)) continue;
+      // A task on another host has its pids there.
+      if (going.has(task.id) || task.host) continue;
       if (last && last.endedAt === null && last.pid && isSameProcessAlive(last.pid, last.pidStart)) {
         try {
           process.kill(-last.pid, 'SIGTERM');
@@ -64,6 +65,15 @@ export async function reconcile(sup: StateCell, warden: ProcessWarden, going: Re
     if (going.has(task.id)) continue;
     const last = task.sessions[task.sessions.length - 1];
     const openSession = last && last.endedAt === null;
+    if (task.host && task.state === 'running' && openSession && last.pid !== null) {
+      // Its agent runs on another host, whose worker outlives this supervisor: stalled until the host is reached again (RemoteHosts.resume).
+      const moved = transition(next, task.id, 'stalled', now, `host away: reconnecting to ${task.host} after the supervisor restarted`);
+      if (moved.ok) {
+        next = moved.value;
+        events.push({ actor: 'supervisor', kind: 'task-stalled', details: { task: task.id, why: 'supervisor restarted', host: task.host } });
+      }
+      continue;
+    }
     if (openSession) {
       next = updateTask(
         next,

@@ -54,6 +54,7 @@ function buildView(task: Task, position: number | null): TaskView {
     conversations: task.conversations,
     idleWithWork: task.idleWithWork,
     integration: task.integration,
+    host: task.host,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   };

@@ -47,6 +47,7 @@ const storedTaskSchema = z.object({
     .default([]),
   idleWithWork: z.boolean().default(false),
   integration: z.boolean().default(true),
+  host: z.string().nullable().default(null),
   // Added in version 3 (see migrations.ts), which derives it for older tasks.
   setup: z.object({ done: z.array(z.string()), complete: z.boolean() }),
   createdAt: z.string(),

@@ -12,12 +12,15 @@ export interface HostedTerminal {
   pty: string | null;
   cols: number;
   rows: number;
+  /** How the last program that ran in it ended, for a supervisor that was not connected then. */
+  lastExit?: { pid: number; exitCode: number; signal: number | null } | null;
 }
 
 export interface WorkerRequests {
   /** Who the worker is and what it hosts. */
   hello: { params: Record<string, never>; result: { pid: number; version: number; terminals: HostedTerminal[] } };
   /** Opens (or finds) a task's terminal and its log. */
+  /** On another host the log file is relative to the worker's work directory. */
   open: { params: { task: number; logFile: string; logMaxBytes: number; logKeep: number; cols: number; rows: number }; result: Record<string, never> };
   /** Starts a program in a new PTY of the task's terminal. */
   /**
@@ -30,7 +33,7 @@ export interface WorkerRequests {
     result: { pid: number; pty: string | null };
   };
   /** Streams the task's output to this connection from now on; returns what it kept of the output before (its log's tail). */
-  attach: { params: { task: number }; result: { tail: string } };
+  attach: { params: { task: number }; result: { tail: string; total?: number } };
   write: { params: { task: number; data: string }; result: Record<string, never> };
   resize: { params: { task: number; cols: number; rows: number }; result: Record<string, never> };
   /** Output muster itself adds (a note): logged and streamed like the program's. */
@@ -39,6 +42,22 @@ export interface WorkerRequests {
   signal: { params: { task: number; signal: NodeJS.Signals }; result: Record<string, never> };
   /** Resolves once everything written to the task's log is on disk. */
   drain: { params: { task: number }; result: Record<string, never> };
+  /**
+   * On another host (`muster worker --dir`): makes the bare repository `repo` in the work
+   * directory, which the supervisor then pushes the task's branch to with git over ssh.
+   */
+  prepare: { params: { repo: string }; result: { gitDir: string } };
+  /**
+   * On another host: the task's worktree on its branch (made once, from what the supervisor
+   * pushed), the task's files (its prompt) in a directory beside it, and a watch that snapshots
+   * its work to `refs/muster/wip/<task>` after each change and says so (`work`).
+   */
+  checkout: {
+    params: { repo: string; task: number; branch: string; files: Record<string, string> };
+    result: { worktree: string; taskDir: string; gitDir: string };
+  };
+  /** On another host: snapshots the task's work now (committed and not) and returns it. */
+  snapshot: { params: { repo: string; task: number }; result: WorkSnapshot };
   /** The supervisor stops for good: the worker exits once every process it hosts has. */
   shutdown: { params: Record<string, never>; result: Record<string, never> };
 }
@@ -49,8 +68,21 @@ export type WorkerRequest = { [M in WorkerMethod]: { id: number; m: M; p: Worker
 
 export type WorkerReply = { id: number; ok: true; r: unknown } | { id: number; ok: false; err: string };
 
-/** Unasked: output of a task's terminal (to connections attached to it) and exits (to every connection). */
-export type WorkerEvent = { e: 'out'; task: number; data: string } | { e: 'exit'; task: number; pid: number; exitCode: number; signal: number | null };
+/** A task's work on another host: its branch's commit and a commit of everything in its worktree on top. */
+export interface WorkSnapshot {
+  head: string;
+  /** `refs/muster/wip/<task>` of the host's repository: HEAD's child whose tree is the worktree as it is, untracked files included. */
+  wip: string;
+}
+
+/**
+ * Unasked: output of a task's terminal (to connections attached to it), exits, and (on another
+ * host) new work snapshotted in a task's worktree (to every connection).
+ */
+export type WorkerEvent =
+  | { e: 'out'; task: number; data: string }
+  | { e: 'exit'; task: number; pid: number; exitCode: number; signal: number | null }
+  | ({ e: 'work'; task: number } & WorkSnapshot);
 
 /** Bumped when the messages change: a supervisor never reattaches to a worker of another version. */
-export const WORKER_PROTOCOL = 1;
+export const WORKER_PROTOCOL = 2;

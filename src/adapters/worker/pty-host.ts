@@ -1,15 +1,17 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { connect, type Server, type Socket } from 'node:net';
 import type * as PtyModule from 'node-pty';
 import { encode, LineSplitter } from '../../protocol/ndjson.js';
-import { musterPaths } from '../../paths/muster-paths.js';
+import { musterPaths, prepareSocketDir, socketPathFor } from '../../paths/muster-paths.js';
 import { locateRepo } from '../../paths/repo.js';
 import { peerCredentials } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
 import { TerminalLog } from '../pty/terminal-log.js';
 import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
+import { HostWork, workDir } from './host-work.js';
 import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +29,9 @@ interface Hosted {
   rows: number;
   tail: string[];
   tailLength: number;
+  /** Characters of output ever, so a supervisor that reconnects takes exactly what it missed. */
+  total: number;
+  lastExit: { pid: number; exitCode: number; signal: number | null } | null;
 }
 
 /**
@@ -44,12 +49,18 @@ export class PtyHost {
   private stopping = false;
   private reaper: NodeJS.Timeout | null = null;
   private idleSince = Date.now();
+  /** On another host: the worktrees and the git work of its tasks. */
+  private readonly work: HostWork | null;
 
   constructor(
     private readonly socketPath: string,
     /** With no supervisor connected and nothing running, the worker exits after this long. */
     private readonly idleMs: number,
-  ) {}
+    /** The work directory, when this worker runs agents for a supervisor on another machine. */
+    workDirectory: string | null = null,
+  ) {
+    this.work = workDirectory ? new HostWork(workDirectory, (task, snap) => this.broadcast({ e: 'work', task, ...snap }, null)) : null;
+  }
 
   /** Listens on the socket unless a worker already answers there; false when one does. */
   async listen(): Promise<boolean> {
@@ -71,6 +82,7 @@ export class PtyHost {
   }
 
   close(): void {
+    this.work?.close();
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
     for (const h of this.hosted.values()) h.log.close();
@@ -135,17 +147,22 @@ export class PtyHost {
         return { pid: process.pid, version: WORKER_PROTOCOL, terminals: [...this.hosted.values()].map(describe) } satisfies WorkerRequests['hello']['result'];
       case 'open': {
         const p = req.p;
-        if (!this.hosted.has(p.task))
+        if (!this.hosted.has(p.task)) {
+          const logFile = this.work ? join(this.work.dir, p.logFile) : p.logFile;
+          if (this.work) mkdirSync(dirname(logFile), { recursive: true });
           this.hosted.set(p.task, {
             task: p.task,
-            log: new TerminalLog(p.logFile, p.logMaxBytes, p.logKeep),
+            log: new TerminalLog(logFile, p.logMaxBytes, p.logKeep),
             proc: null,
             pty: null,
             cols: p.cols,
             rows: p.rows,
             tail: [],
             tailLength: 0,
+            total: 0,
+            lastExit: null,
           });
+        }
         return {};
       }
       case 'run': {
@@ -161,7 +178,7 @@ export class PtyHost {
         const h = this.get(req.p.task);
         this.attached.get(socket)?.add(h.task);
         // In the same tick as the reply: every byte after the tail reaches this connection as an event.
-        return { tail: h.tail.join('') };
+        return { tail: h.tail.join(''), total: h.total };
       }
       case 'write':
         this.get(req.p.task).proc?.write(req.p.data);
@@ -190,10 +207,23 @@ export class PtyHost {
         return this.get(req.p.task)
           .log.drain()
           .then(() => ({}));
+      case 'prepare':
+        return this.hostWork().prepare(req.p.repo);
+      case 'checkout':
+        return this.hostWork().checkout(req.p);
+      case 'snapshot':
+        return this.hostWork()
+          .snapshot(req.p.repo, req.p.task)
+          .then(({ head, wip }) => ({ head, wip }));
       case 'shutdown':
         this.stopping = true;
         return {};
     }
+  }
+
+  private hostWork(): HostWork {
+    if (!this.work) throw new Error('this worker serves its own machine; git work is for a worker on another host (muster worker --dir)');
+    return this.work;
   }
 
   private get(task: number): Hosted {
@@ -208,7 +238,9 @@ export class PtyHost {
     if (!file) throw new Error('run needs a program');
     h.cols = p.cols;
     h.rows = p.rows;
-    const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env: p.env });
+    // On another host the supervisor's environment means nothing: this host's (its PATH, HOME), with muster's variables over it.
+    const env = this.work ? { ...(process.env as Record<string, string>), ...p.env } : p.env;
+    const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env });
     trackChild(proc.pid);
     h.proc = proc;
     // node-pty's Unix terminal knows its slave device; its typings do not say so.
@@ -222,6 +254,7 @@ export class PtyHost {
         h.proc = null;
         h.pty = null;
       }
+      h.lastExit = { pid: proc.pid, exitCode, signal: signal || null };
       this.broadcast({ e: 'exit', task: h.task, pid: proc.pid, exitCode, signal: signal || null }, null);
     });
     return { pid: proc.pid, pty: h.pty };
@@ -231,6 +264,7 @@ export class PtyHost {
     h.log.write(data);
     h.tail.push(data);
     h.tailLength += data.length;
+    h.total += data.length;
     while (h.tailLength > KEPT_TAIL && h.tail.length > 1) h.tailLength -= h.tail.shift()!.length;
     this.broadcast({ e: 'out', task: h.task, data }, h.task);
   }
@@ -242,7 +276,7 @@ export class PtyHost {
 }
 
 function describe(h: Hosted): HostedTerminal {
-  return { task: h.task, pid: h.proc?.pid ?? null, pty: h.pty, cols: h.cols, rows: h.rows };
+  return { task: h.task, pid: h.proc?.pid ?? null, pty: h.pty, cols: h.cols, rows: h.rows, lastExit: h.lastExit };
 }
 
 function signal(target: number, sig: NodeJS.Signals): void {
@@ -265,12 +299,25 @@ export function answers(socketPath: string): Promise<boolean> {
   });
 }
 
-/** `muster worker` for the repository around `cwd`: hosts terminals until idle; the exit code. */
-export async function runWorker(cwd: string, idleMs = 60_000): Promise<number> {
-  const paths = musterPaths(locateRepo(cwd));
-  const socketPath = paths.workerSocketPath;
+/** Where the worker of another host's work directory listens and keeps its pid. */
+export function hostWorkerPaths(dir: string): { dir: string; socketPath: string; stateDir: string; logFile: string } {
+  const abs = workDir(dir, homedir());
+  const stateDir = join(abs, '.muster');
+  return { dir: abs, socketPath: socketPathFor(stateDir, 'worker'), stateDir, logFile: join(stateDir, 'worker.log') };
+}
+
+/**
+ * `muster worker` for the repository around `cwd`, or (`dir`) for a supervisor on another
+ * machine with its work directory here: hosts terminals until idle; the exit code.
+ */
+export async function runWorker(cwd: string, idleMs = 60_000, dir: string | null = null): Promise<number> {
+  const hostPaths = dir === null ? null : hostWorkerPaths(dir);
+  if (hostPaths) mkdirSync(hostPaths.stateDir, { recursive: true, mode: 0o700 });
+  const paths = hostPaths ?? musterPaths(locateRepo(cwd));
+  const socketPath = hostPaths ? hostPaths.socketPath : musterPaths(locateRepo(cwd)).workerSocketPath;
+  if (hostPaths) prepareSocketDir(socketPath, true);
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  const host = new PtyHost(socketPath, idleMs);
+  const host = new PtyHost(socketPath, idleMs, hostPaths?.dir ?? null);
   if (!(await host.listen())) {
     process.stderr.write(`muster: a terminal worker already serves ${socketPath}\n`);
     return 0;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { encode, LineSplitter } from '../../protocol/ndjson.js';
 import { prepareSocketDir } from '../../paths/muster-paths.js';
 import { trackChild, untrackChild } from '../proc/orphans.js';
@@ -23,6 +24,7 @@ export class WorkerClient {
   private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   private readonly outputs = new Map<number, (data: string) => void>();
   private readonly exitListeners = new Set<(e: Extract<WorkerEvent, { e: 'exit' }>) => void>();
+  private readonly workListeners = new Set<(e: Extract<WorkerEvent, { e: 'work' }>) => void>();
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
   /** The worker's process id. */
@@ -32,7 +34,7 @@ export class WorkerClient {
   /** What it hosted when this connection opened. */
   terminals: HostedTerminal[] = [];
 
-  private constructor(private readonly socket: Socket) {}
+  private constructor(private readonly socket: Duplex) {}
 
   /**
    * Connects to the worker on `socketPath`; rejects when none answers there, and with a
@@ -64,6 +66,14 @@ export class WorkerClient {
       });
       s.once('error', reject);
     });
+    return WorkerClient.over(socket);
+  }
+
+  /**
+   * Speaks to a worker over any stream: its Unix socket here, or the stdio of `ssh host muster
+   * worker --stdio` for a worker on another host. Resolves once it said hello.
+   */
+  static async over(socket: Duplex): Promise<WorkerClient> {
     socket.setEncoding('utf8');
     const client = new WorkerClient(socket);
     const splitter = new LineSplitter((line) => client.onLine(line));
@@ -74,8 +84,12 @@ export class WorkerClient {
         socket.destroy();
       }
     });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => client.gone());
+    let why: Error | null = null;
+    socket.on('error', (e: Error) => {
+      why = e;
+      socket.destroy();
+    });
+    socket.on('close', () => client.gone(why));
     const hello = await client.call('hello', {});
     client.pid = hello.pid;
     client.version = hello.version;
@@ -106,6 +120,11 @@ export class WorkerClient {
     this.exitListeners.add(listener);
   }
 
+  /** New work snapshotted on another host. */
+  onWork(listener: (e: Extract<WorkerEvent, { e: 'work' }>) => void): void {
+    this.workListeners.add(listener);
+  }
+
   onClose(listener: () => void): void {
     if (this.closed) listener();
     else this.closeListeners.add(listener);
@@ -130,13 +149,14 @@ export class WorkerClient {
     } else if (msg.e === 'out') {
       const l = this.outputs.get(msg.task);
       if (l) guarded(() => l(msg.data));
-    } else for (const l of this.exitListeners) guarded(() => l(msg));
+    } else if (msg.e === 'work') for (const l of this.workListeners) guarded(() => l(msg));
+    else for (const l of this.exitListeners) guarded(() => l(msg));
   }
 
-  private gone(): void {
+  private gone(why: Error | null = null): void {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.pending.values()) p.reject(new WorkerGoneError('the terminal worker is gone'));
+    for (const p of this.pending.values()) p.reject(new WorkerGoneError(why ? why.message : 'the terminal worker is gone'));
     this.pending.clear();
     for (const l of this.closeListeners) l();
   }
@@ -151,6 +171,8 @@ export async function connectWorker(opts: {
   logFile: string;
   bin: string;
   cwd: string;
+  /** What follows `muster worker` (a worker of another host: `--dir <work dir>`). */
+  args?: string[];
   timeoutMs?: number;
 }): Promise<{ client: WorkerClient; fresh: boolean }> {
   try {
@@ -161,7 +183,7 @@ export async function connectWorker(opts: {
   prepareSocketDir(opts.socketPath, true);
   const log = openSync(opts.logFile, 'a', 0o600);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'MUSTER_SPAWNED'));
-  const child = spawn(process.execPath, [opts.bin, 'worker'], { cwd: opts.cwd, detached: true, stdio: ['ignore', log, log], env });
+  const child = spawn(process.execPath, [opts.bin, 'worker', ...(opts.args ?? [])], { cwd: opts.cwd, detached: true, stdio: ['ignore', log, log], env });
   closeSync(log);
   // Our child, in a session of its own, but not an orphan the supervisor adopted.
   const pid = child.pid;

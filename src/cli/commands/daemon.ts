@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { connect, NotRunningError } from '../../client/connect.js';
+import { MusterError } from '../../protocol/errors.js';
 import { printJson, println, statusText, taskJson } from '../output.js';
 import { withClient } from '../session.js';
 
@@ -14,10 +15,19 @@ export function registerDaemonCommands(program: Command): void {
 
   program
     .command('worker', { hidden: true })
-    .description("host the agents' terminals beside the supervisor (the supervisor starts it)")
-    .action(async () => {
+    .description("host the agents' terminals beside the supervisor (the supervisor starts it), or on another host (--dir)")
+    .option('--dir <path>', 'a work directory on this host for a supervisor on another machine (relative to home); no repository here')
+    .option('--stdio', 'speak the worker protocol on stdin/stdout (what the supervisor runs over ssh), starting the worker of --dir if none runs')
+    .action(async (o: { dir?: string; stdio?: boolean }) => {
+      if (o.stdio) {
+        if (o.dir === undefined) throw new MusterError('bad-input', 'muster worker --stdio needs --dir <work directory>.');
+        const { runStdioBridge } = await import('../../adapters/worker/stdio-bridge.js');
+        const code = await runStdioBridge(o.dir);
+        // stdin stays open under ssh: nothing else would end this process.
+        process.exit(code);
+      }
       const { runWorker } = await import('../../adapters/worker/pty-host.js');
-      process.exitCode = await runWorker(process.cwd());
+      process.exitCode = await runWorker(process.cwd(), 60_000, o.dir ?? null);
     });
 
   program

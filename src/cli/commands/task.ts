@@ -13,6 +13,7 @@ interface AddOptions {
   after?: string[];
   risk?: string;
   integration?: boolean;
+  onHost?: string;
   json?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerTaskCommands(program: Command): Command {
     .option('--after <id>', 'task that must be merged first; repeatable', collect)
     .option('--risk <class>', 'low (no locks) | medium (its locks) | high (runs alone)')
     .option('--no-integration', "run the agent without muster's hooks, MCP server and session wiring (it still gets the brief)")
+    .option('--on-host <name>', 'run the agent on this host of the config (hosts:); default: here, or a host with a free worker')
     .option('--json', 'print the task as JSON')
     .action(async (title: string, o: AddOptions) => {
       if (o.prompt !== undefined && o.promptFile !== undefined) throw new MusterError('bad-input', 'Give either --prompt or --prompt-file, not both.');
@@ -46,6 +48,7 @@ export function registerTaskCommands(program: Command): Command {
           after,
           risk: o.risk,
           integration: o.integration === false ? false : undefined,
+          host: o.onHost,
         }),
       );
       if (o.json) printJson(taskJson(t));

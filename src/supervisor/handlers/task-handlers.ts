@@ -26,6 +26,14 @@ export function viewOf(sup: Services, id: TaskId): TaskView {
 }
 
 export async function taskAdd(sup: Services, p: ParsedParamsOf<'task.add'>, caller?: Caller): Promise<ResultOf<'task.add'>> {
+  const hosts = Object.keys(sup.cell.config.hosts);
+  if (p.host !== undefined && !hosts.includes(p.host))
+    throw new MusterError(
+      'bad-input',
+      hosts.length
+        ? `No host "${p.host}" under hosts: in .muster/config.yaml; the configured hosts are ${hosts.join(', ')}.`
+        : `No host "${p.host}": .muster/config.yaml names no hosts (add one under hosts: with its ssh destination), or leave --on-host out to run here.`,
+    );
   const input = {
     title: p.title,
     prompt: p.prompt,
@@ -35,6 +43,7 @@ export async function taskAdd(sup: Services, p: ParsedParamsOf<'task.add'>, call
     after: p.after,
     risk: p.risk as Risk | undefined,
     integration: p.integration,
+    host: p.host ?? null,
   };
   const d = await runCommand(sup, { kind: 'add', input, agents: sup.cell.agentNames, actor: sup.cell.actorOf(caller) });
   const saved = d.prepare.find((e) => e.kind === 'save-prompt');

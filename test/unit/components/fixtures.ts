@@ -41,6 +41,7 @@ export function taskView(p: Partial<TaskView> & Pick<TaskView, 'id' | 'title'>):
     conversations: [],
     idleWithWork: false,
     integration: true,
+    host: null,
     createdAt: at(0),
     updatedAt: at(p.id),
     ...p,

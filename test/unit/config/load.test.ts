@@ -97,4 +97,39 @@ describe('parseConfig', () => {
     expect(presets.claude?.command).toBe('claude-dev');
     expect(c.default_agent).toBe('bot');
   });
+
+  it('reads hosts with their ssh destination, worker cap and work directory, defaults filled', () => {
+    const c = parseConfig('hosts:\n  build1:\n    ssh: me@build1\n    max_workers: 6\n  gpu:\n    ssh: gpu\n    dir: /srv/muster\n', 'x');
+    expect(c.hosts).toEqual({ build1: { ssh: 'me@build1', max_workers: 6, dir: 'muster-work' }, gpu: { ssh: 'gpu', max_workers: 2, dir: '/srv/muster' } });
+  });
+
+  it.each([
+    [
+      'a host without ssh',
+      'hosts:\n  b1:\n    max_workers: 2\n',
+      '.muster/config.yaml:3 hosts.b1.ssh: expected an ssh destination ([user@]host or a ~/.ssh/config alias), received nothing',
+    ],
+    [
+      'an ssh destination that ssh would read as an option',
+      'hosts:\n  b1:\n    ssh: "-oProxyCommand=x"\n',
+      '.muster/config.yaml:3 hosts.b1.ssh: expected an ssh destination ([user@]host or a ~/.ssh/config alias), without spaces or a leading -, received "-oProxyCommand=x"',
+    ],
+    [
+      'a zero worker cap',
+      'hosts:\n  b1:\n    ssh: b1\n    max_workers: 0\n',
+      '.muster/config.yaml:4 hosts.b1.max_workers: expected a positive integer, received 0',
+    ],
+    [
+      'a host named local',
+      'hosts:\n  local:\n    ssh: b1\n',
+      '.muster/config.yaml:2 hosts: expected a host name other than "local" (this machine), received "local"',
+    ],
+    [
+      'an unknown key of a host',
+      'hosts:\n  b1:\n    ssh: b1\n    workers: 2\n',
+      '.muster/config.yaml:4 hosts.b1.workers: expected no key "workers" here (known keys: ssh, max_workers, dir), received an unknown key',
+    ],
+  ])('refuses %s, with file and line', (_name, text, message) => {
+    expect(problem(text)).toBe(message);
+  });
 });

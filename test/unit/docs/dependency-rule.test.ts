@@ -29,6 +29,10 @@ const EXCEPTIONS = new Map<string, string>([
     "`muster worker` is the terminal worker's own entry point (it hosts the agents' PTYs beside the supervisor), loaded lazily",
   ],
   [
+    'src/adapters/worker/remote-worker.ts -> client',
+    'a worker on another host is reached the way --host reaches a supervisor there: through the one ssh transport (connection reuse, errors in words)',
+  ],
+  [
     'src/cli/commands/guard.ts -> adapters',
     'the pre-commit hook reads the staged paths of the index git gave it (GIT_INDEX_FILE), which only the hook process sees',
   ],

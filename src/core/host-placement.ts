@@ -1,0 +1,30 @@
+/** A machine that runs agents, as dispatch counts it: this one (`null`) or a configured host. */
+export interface HostCapacity {
+  /** null: this machine (`parallel.max_workers`); else a name under `hosts:` of the config. */
+  name: string | null;
+  maxWorkers: number;
+}
+
+export type Placement = { ok: true; host: string | null } | { ok: false; reason: string };
+
+/**
+ * Where a ready task runs. A task that names a host waits for a worker there. One that does
+ * not runs on this machine while it has a free worker (nothing to move over the network),
+ * else on the configured host with the most free workers, the first in the config on a tie.
+ * `busy` counts the workers each machine's running tasks hold now.
+ */
+export function placeTask(task: { host: string | null }, hosts: readonly HostCapacity[], busy: ReadonlyMap<string | null, number>): Placement {
+  const free = (h: HostCapacity): number => h.maxWorkers - (busy.get(h.name) ?? 0);
+  if (task.host !== null) {
+    const named = hosts.find((h) => h.name === task.host);
+    if (!named) return { ok: false, reason: `host "${task.host}" is not under hosts: in the config; add it, or give the task another host` };
+    return free(named) > 0 ? { ok: true, host: named.name } : { ok: false, reason: `waits for a worker on ${named.name}` };
+  }
+  let best: HostCapacity | null = null;
+  for (const h of hosts) {
+    if (free(h) <= 0) continue;
+    if (h.name === null) return { ok: true, host: null };
+    if (!best || free(h) > free(best)) best = h;
+  }
+  return best ? { ok: true, host: best.name } : { ok: false, reason: 'waits for a worker' };
+}

@@ -1,0 +1,145 @@
+import { getTask } from '../core/task-queue.js';
+import { formatId, type TaskId } from '../core/task.js';
+import { fetchWork, remoteUrl, repoKeyOnHosts } from '../adapters/git/remote-git.js';
+import type { HostedTerminal } from '../adapters/worker/messages.js';
+import type { RunningProcess } from '../adapters/pty/task-terminal.js';
+import { RemoteWorker } from '../adapters/worker/remote-worker.js';
+import type { StateCell } from './state-cell.js';
+
+/** Why a task on a host that went away is stalled; the task runs again when the host is back. */
+const AWAY = 'host away';
+
+/**
+ * The configured hosts' workers, one ssh connection each, made when a task first needs the
+ * host. The supervisor stays the only writer of state: the hosts run agents and keep
+ * worktrees, and their work comes here by git (fetched after each change the worker reports).
+ * A host that goes away leaves its running tasks `stalled` (their agents run on there); when
+ * the connection is back, tasks whose agents still run are `running` again.
+ */
+export class RemoteHosts {
+  private readonly workers = new Map<string, RemoteWorker>();
+  /** Where each host keeps this repository (its bare repository's absolute path there). */
+  private readonly gitDirs = new Map<string, string>();
+  private readonly fetching = new Map<TaskId, { running: Promise<void>; again: boolean }>();
+  /** Tasks this supervisor stalled because their host went away. */
+  private readonly away = new Set<TaskId>();
+  /** Tasks whose running agent this supervisor follows (started or taken over here). */
+  readonly attached = new Set<TaskId>();
+
+  /** Takes over an agent a previous supervisor started on a host (its screen, input and exit). */
+  onReattach: ((task: TaskId, session: number, proc: RunningProcess) => void) | null = null;
+
+  constructor(private readonly cell: StateCell) {}
+
+  /**
+   * After a restart: the tasks whose agents a previous supervisor left running on hosts
+   * (stalled by reconcile, their sessions open) are looked for there, connecting with backoff
+   * until each host answers; those still running there are taken over and `running` again.
+   */
+  resume(): void {
+    const byHost = new Map<string, TaskId[]>();
+    for (const t of this.cell.state.tasks) {
+      const last = t.sessions.at(-1);
+      if (!t.host || t.state !== 'stalled' || !last || last.endedAt !== null || last.pid === null) continue;
+      this.away.add(t.id);
+      byHost.set(t.host, [...(byHost.get(t.host) ?? []), t.id]);
+    }
+    for (const name of byHost.keys()) {
+      if (!this.cell.config.hosts[name]) continue;
+      this.worker(name).keepConnecting();
+    }
+  }
+
+  /** The repository's name on hosts (adapters/git/remote-git.ts). */
+  get repoKey(): string {
+    return repoKeyOnHosts(this.cell.ctx.paths.repo.mainRoot);
+  }
+
+  worker(name: string): RemoteWorker {
+    let w = this.workers.get(name);
+    if (w) return w;
+    const cfg = this.cell.config.hosts[name];
+    if (!cfg) throw new Error(`host "${name}" is not under hosts: in the config`);
+    w = new RemoteWorker({ name, ssh: cfg.ssh, dir: cfg.dir });
+    const worker = w;
+    w.onDown = (why) => void this.down(name, why);
+    w.onUp = (terminals) => this.up(name, terminals);
+    w.onWork = (e) => this.fetch(e.task);
+    this.workers.set(name, worker);
+    return worker;
+  }
+
+  /** The bare repository on host `name` for this repository, made there if needed; its git url. */
+  async prepare(name: string): Promise<string> {
+    const { gitDir } = await this.worker(name).call('prepare', { repo: this.repoKey });
+    this.gitDirs.set(name, gitDir);
+    return remoteUrl(this.cell.config.hosts[name]!.ssh, gitDir);
+  }
+
+  /** Brings a remote task's branch and work-in-progress here; one fetch at a time per task, the last change never missed. */
+  fetch(id: TaskId): Promise<void> {
+    const f = this.fetching.get(id);
+    if (f) {
+      f.again = true;
+      return f.running;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    entry.running = (async () => {
+      do {
+        entry.again = false;
+        const task = getTask(this.cell.state, id);
+        const gitDir = task?.host ? this.gitDirs.get(task.host) : undefined;
+        if (!task?.host || !task.branch || !gitDir) return;
+        try {
+          await fetchWork(this.cell.ctx.paths.repo.mainRoot, remoteUrl(this.cell.config.hosts[task.host]!.ssh, gitDir), task.branch, id);
+          this.cell.audit([{ actor: 'supervisor', kind: 'remote-work-fetched', details: { task: id, host: task.host } }]);
+          this.cell.onScan();
+        } catch (e) {
+          this.cell.faults.report(`the work of ${formatId(id)} could not be fetched from ${task.host}: ${(e as Error).message}`);
+        }
+      } while (entry.again);
+    })().finally(() => this.fetching.delete(id));
+    this.fetching.set(id, entry);
+    return entry.running;
+  }
+
+  private async down(name: string, why: string): Promise<void> {
+    if (this.cell.isStopping) return;
+    const tasks = this.cell.state.tasks.filter((t) => t.host === name && t.state === 'running');
+    for (const t of tasks) {
+      this.away.add(t.id);
+      await this.cell
+        .moveTask(t.id, 'stalled', `${AWAY}: ${name} is unreachable (${why}); its agent runs on there, and the task resumes when the host is back`, [
+          { actor: 'supervisor', kind: 'task-stalled', details: { task: t.id, why: `host ${name} unreachable`, host: name } },
+        ])
+        .catch((e: unknown) => this.cell.faults.report(`${formatId(t.id)} could not be marked stalled: ${(e as Error).message}`));
+    }
+  }
+
+  private async up(name: string, terminals: HostedTerminal[]): Promise<void> {
+    for (const id of [...this.away]) {
+      const task = getTask(this.cell.state, id);
+      if (!task || task.host !== name) continue;
+      this.away.delete(id);
+      if (task.state !== 'stalled') continue;
+      const pid = task.sessions.at(-1)?.pid;
+      // Running there still, or ended meanwhile (its exit is told right after and moves it on).
+      const there = terminals.find((t) => t.task === id && pid !== null && (t.pid === pid || t.lastExit?.pid === pid));
+      if (!there) continue;
+      await this.cell.moveTask(id, 'running', null, [{ actor: 'supervisor', kind: 'task-resumed', details: { task: id, host: name } }]);
+      if (!this.gitDirs.has(name)) await this.prepare(name).catch(() => undefined);
+      // Started by a previous supervisor: nothing here hears it yet.
+      const session = task.sessions.at(-1)!;
+      const proc = this.workers.get(name)?.running(there.pid === pid ? there : { ...there, pid: pid! });
+      if (proc && !this.attached.has(id)) {
+        this.attached.add(id);
+        this.onReattach?.(id, session.n, proc);
+      }
+      void this.fetch(id);
+    }
+  }
+
+  close(): void {
+    for (const w of this.workers.values()) w.close();
+  }
+}

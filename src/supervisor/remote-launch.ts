@@ -1,0 +1,105 @@
+import { agentArgv, agentEnv, execFailure } from '../core/agent-launch.js';
+import { getTask } from '../core/task-queue.js';
+import { formatId, type Task, type TaskId } from '../core/task.js';
+import { git, resolveCommit } from '../adapters/git/git.js';
+import { pushBranch } from '../adapters/git/remote-git.js';
+import { readPrompt } from '../adapters/store/prompt-files.js';
+import { agentPresets } from '../config/schema.js';
+import { wireAgent } from './agent-wiring.js';
+import { LaunchAbandoned, LaunchError, type LaunchServices } from './launch.js';
+import { pauseAt } from '../adapters/proc/test-pause.js';
+
+/**
+ * Brings a task dispatched to another host to a running agent there: the task's branch made
+ * here (from the target's tip) and pushed to the host's repository with git over ssh, the
+ * worktree checked out there with the prompt beside it, then the agent in a PTY of the host's
+ * worker. Its `muster` calls do not reach this supervisor yet: it gets the brief and the prompt,
+ * without hooks, MCP server or the commit guard.
+ */
+export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<void> {
+  const sup = l.cell;
+  const mainRoot = sup.ctx.paths.repo.mainRoot;
+  let task = mustGet(sup, id);
+  const hostName = task.host!;
+  const host = sup.config.hosts[hostName];
+  if (!host) throw new LaunchError(`host "${hostName}" is not under hosts: in .muster/config.yaml; add it back, or cancel ${formatId(id)} and add it again.`);
+  const remotes = l.runtime.remotes;
+  const worker = remotes.worker(hostName);
+  try {
+    await worker.connected();
+  } catch (e) {
+    throw new LaunchError(
+      `could not reach host ${hostName} (${host.ssh}): ${(e as Error).message}; check that "ssh ${host.ssh} muster --version" works, then retry ${formatId(id)}.`,
+    );
+  }
+  const term = l.runtime.terminal(id);
+  const session = task.sessions.length;
+  term.note(`session ${session}: ${task.agent} on ${hostName}${task.sessions.length > 1 ? ' (restart)' : ''}`);
+  const preset = agentPresets(sup.config)[task.agent];
+  if (!preset) throw new LaunchError(`agent preset "${task.agent}" is not configured; assign another agent with "muster task assign ${id} --agent NAME".`);
+  const prompt = readPrompt(sup.ctx.paths.stateDir, task);
+  if (!prompt.ok) throw new LaunchError(prompt.error.message);
+
+  await pauseAt(sup, 'dispatch:worktree');
+  const branch = task.branch ?? `muster/${id}`;
+  if (!(await resolveCommit(mainRoot, `refs/heads/${branch}`))) {
+    sup.forgetTip();
+    const base = await sup.targetTip();
+    if (!base) throw new LaunchError(`the target branch "${sup.ctx.target}" has no commit yet; commit something to it (or set merge.target), then retry.`);
+    await git(mainRoot, ['branch', '--no-track', branch, base]);
+    await sup.patchTask(id, { base, reason: `sending to ${hostName}` });
+  }
+  const url = await remotes.prepare(hostName);
+  try {
+    await pushBranch(mainRoot, url, branch);
+  } catch (e) {
+    throw new LaunchError(`could not push ${branch} to ${hostName}: ${(e as Error).message}`);
+  }
+  mustStillLaunch(sup, id);
+  task = mustGet(sup, id);
+  // The brief and the prompt; wiring for hooks and MCP would point at this machine's paths.
+  const wiring = wireAgent(sup, { ...task, integration: false }, prompt.value, preset, 'PROMPT.md', null);
+  const { worktree, taskDir } = await worker.call('checkout', { repo: remotes.repoKey, task: id, branch, files: { 'PROMPT.md': wiring.document } });
+  await sup.patchTask(id, { reason: null, setup: { done: [], complete: true } });
+  const promptFile = `${taskDir}/PROMPT.md`;
+  const env = {
+    TERM: 'xterm-256color',
+    ...agentEnv({ taskId: id, mainRoot: worktree, contextFile: `${taskDir}/shared-context.md`, promptFile, ports: task.ports, presetEnv: preset.env }),
+    MUSTER_HOST: hostName,
+  };
+  const argv = agentArgv(preset, wiring.prompt, promptFile, { prefix: [] });
+  let early = '';
+  const unsubscribe = term.subscribe((d) => {
+    early += d;
+    if (early.length > 8192) unsubscribe();
+  });
+  await pauseAt(sup, 'dispatch:spawn');
+  mustStillLaunch(sup, id);
+  const pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
+    void (async () => {
+      unsubscribe();
+      remotes.attached.delete(id);
+      // The last of its work comes here before the task moves on (to review, where it is merged from here).
+      await worker
+        .call('snapshot', { repo: remotes.repoKey, task: id })
+        .then(() => remotes.fetch(id))
+        .catch((e: unknown) => sup.faults.report(`the last work of ${formatId(id)} on ${hostName} was not fetched: ${(e as Error).message}`));
+      await term.emulator.flush();
+      const failed = exit.exitCode === 1 ? execFailure(early) : null;
+      await l.sessions.exited(id, session, exit, stoppedByUs, failed ? `could not start "${preset.command}" on ${hostName}: ${failed}` : null);
+    })();
+  });
+  remotes.attached.add(id);
+  await l.sessions.started(id, session, pid, null, task.handoffFrom !== null);
+}
+
+function mustGet(sup: LaunchServices['cell'], id: TaskId): Task {
+  const t = getTask(sup.state, id);
+  if (!t) throw new LaunchError(`task ${formatId(id)} disappeared while starting`);
+  return t;
+}
+
+function mustStillLaunch(sup: LaunchServices['cell'], id: TaskId): void {
+  if (sup.isStopping) throw new LaunchAbandoned(`the supervisor stops; ${formatId(id)} is not started`);
+  if (getTask(sup.state, id)?.state !== 'running') throw new LaunchAbandoned(`${formatId(id)} is no longer running; its agent is not started`);
+}

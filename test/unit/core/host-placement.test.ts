@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { planDispatch } from '../../../src/core/dispatch-plan.js';
+import { placeTask, type HostCapacity } from '../../../src/core/host-placement.js';
+import { stateWith } from './build.js';
+
+const machines: HostCapacity[] = [
+  { name: null, maxWorkers: 1 },
+  { name: 'b1', maxWorkers: 1 },
+  { name: 'b2', maxWorkers: 2 },
+];
+
+describe('placeTask', () => {
+  it('runs a task that names no host here while this machine has a free worker', () => {
+    expect(placeTask({ host: null }, machines, new Map())).toEqual({ ok: true, host: null });
+  });
+
+  it('sends it to the host with the most free workers once this machine is full, the first in the config on a tie', () => {
+    expect(placeTask({ host: null }, machines, new Map([[null, 1]]))).toEqual({ ok: true, host: 'b2' });
+    expect(
+      placeTask(
+        { host: null },
+        machines,
+        new Map<string | null, number>([
+          [null, 1],
+          ['b2', 1],
+        ]),
+      ),
+    ).toEqual({ ok: true, host: 'b1' });
+  });
+
+  it('keeps a task that names a host on that host, waiting for a worker there even when others are free', () => {
+    expect(placeTask({ host: 'b1' }, machines, new Map())).toEqual({ ok: true, host: 'b1' });
+    expect(placeTask({ host: 'b1' }, machines, new Map([['b1', 1]]))).toEqual({ ok: false, reason: 'waits for a worker on b1' });
+  });
+
+  it('says so when the named host is not configured', () => {
+    const r = placeTask({ host: 'gone' }, machines, new Map());
+    expect(r).toEqual({ ok: false, reason: 'host "gone" is not under hosts: in the config; add it, or give the task another host' });
+  });
+
+  it('waits when every machine is full', () => {
+    const busy = new Map<string | null, number>([
+      [null, 1],
+      ['b1', 1],
+      ['b2', 2],
+    ]);
+    expect(placeTask({ host: null }, machines, busy)).toEqual({ ok: false, reason: 'waits for a worker' });
+  });
+});
+
+describe('planDispatch with hosts', () => {
+  it('fills this machine, then the hosts, counting each machine’s running tasks against its own cap', () => {
+    const s = stateWith([{ state: 'running', host: 'b2' }, {}, {}, {}, {}, { host: 'b1' }]);
+    const plan = planDispatch(s, { maxWorkers: 1, hosts: machines.slice(1) });
+    // #2 here, #3 to b1 (b2 has one busy: one free each, b1 first), #4 to b2; #5 and #6 wait.
+    expect(plan.start).toEqual([2, 3, 4]);
+    expect(Object.fromEntries(plan.placed)).toEqual({ 2: null, 3: 'b1', 4: 'b2' });
+    expect(plan.waiting.get(5)).toBe('waits for a worker');
+    expect(plan.waiting.get(6)).toBe('waits for a worker on b1');
+  });
+
+  it('without hosts behaves as before: everything here', () => {
+    const plan = planDispatch(stateWith([{}, {}]), { maxWorkers: 4 });
+    expect(Object.fromEntries(plan.placed)).toEqual({ 1: null, 2: null });
+  });
+});
