@@ -11,10 +11,20 @@ export type Placement = { ok: true; host: string | null } | { ok: false; reason:
  * Where a ready task runs. A task that names a host waits for a worker there. One that does
  * not runs on this machine while it has a free worker (nothing to move over the network),
  * else on the configured host with the most free workers, the first in the config on a tie.
- * `busy` counts the workers each machine's running tasks hold now.
+ * A task that has a worktree on this machine already stays on it. `busy` counts the workers
+ * each machine's running tasks hold now.
  */
-export function placeTask(task: { host: string | null }, hosts: readonly HostCapacity[], busy: ReadonlyMap<string | null, number>): Placement {
+export function placeTask(
+  task: { host: string | null; worktree?: string | null },
+  hosts: readonly HostCapacity[],
+  busy: ReadonlyMap<string | null, number>,
+): Placement {
   const free = (h: HostCapacity): number => h.maxWorkers - (busy.get(h.name) ?? 0);
+  // A task with a worktree here (a retry, a rejection) stays here: its work, committed or not, is in that worktree.
+  if (task.host === null && task.worktree) {
+    const here = hosts.find((h) => h.name === null);
+    return here && free(here) > 0 ? { ok: true, host: null } : { ok: false, reason: 'waits for a worker (its worktree is on this machine)' };
+  }
   if (task.host !== null) {
     const named = hosts.find((h) => h.name === task.host);
     if (!named) return { ok: false, reason: `host "${task.host}" is not under hosts: in the config; add it, or give the task another host` };

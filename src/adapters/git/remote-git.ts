@@ -25,11 +25,11 @@ export async function pushBranch(repo: string, url: string, branch: string): Pro
 
 /**
  * Brings the task's work here: its branch, and the snapshot of everything in its worktree
- * under refs/muster/wip/<id>. The branch is taken as the host has it (the agent there is its
- * only writer while the task runs).
+ * under refs/muster/wip/<id>. The branch only moves forward: a commit made to it here (an
+ * amend, a fix by hand) is never rewound by the host's copy; the fetch then fails and says so.
  */
 export async function fetchWork(repo: string, url: string, branch: string, task: number): Promise<void> {
-  await git(repo, ['fetch', '--quiet', '--no-tags', url, `+refs/heads/${branch}:refs/heads/${branch}`, `+refs/muster/wip/${task}:refs/muster/wip/${task}`], {
+  await git(repo, ['fetch', '--quiet', '--no-tags', url, `refs/heads/${branch}:refs/heads/${branch}`, `+refs/muster/wip/${task}:refs/muster/wip/${task}`], {
     env: sshEnv(),
   });
 }

@@ -18,6 +18,7 @@ interface TaskJson {
   host: string | null;
   branch: string | null;
   worktree: string | null;
+  sessions: { n: number; pid: number | null }[];
 }
 
 /**
@@ -122,11 +123,34 @@ describe.skipIf(skip !== null)('tasks on another host (hosts: in the config, ove
     expect(r.git('show', `refs/muster/wip/${far.id}:shared.txt`).trim()).toBe('from the host');
 
     // The network drops: the task is stalled, its agent runs on there.
+    const before = await show(r, far.id);
     expect(host.dropConnections()).toBeGreaterThan(0);
-    const stalled = await waitForState(r, far.id, (x) => x.state === 'stalled', 'stalled once its host is unreachable');
-    expect(stalled.reason).toMatch(/far is unreachable/);
+    // The stall lasts as long as the reconnect's backoff (about a second): read from the audit log, not caught by polling.
+    const audit = join(r.dir, '.git', 'muster', 'events.jsonl');
+    const stalled = await waitFor(
+      () =>
+        (existsSync(audit) &&
+          readFileSync(audit, 'utf8')
+            .split('\n')
+            .find((l) => l.includes('"task-stalled"') && l.includes(`"task":${far.id},`))) ||
+        null,
+      { timeout: 60_000, what: 'the task stalled once its host is unreachable', describe: describe(r) },
+    );
+    expect(stalled).toMatch(/far unreachable/);
     // Connections come back (the supervisor reconnects with backoff): running again, the same agent answering.
-    await waitForState(r, far.id, (x) => x.state === 'running', 'running again once the host is back');
+    await waitFor(
+      () =>
+        readFileSync(audit, 'utf8')
+          .split('\n')
+          .some((l) => l.includes('"task-resumed"') && l.includes(`"task":${far.id},`))
+          ? true
+          : null,
+      { timeout: 60_000, what: 'the task resumed once the host is back', describe: describe(r) },
+    );
+    const after = await waitForState(r, far.id, (x) => x.state === 'running', 'running again once the host is back');
+    // The same agent, not a new one: no session was started and the pid is the one before the drop.
+    const agentOf = (t: TaskJson) => t.sessions.map((x) => ({ n: x.n, pid: x.pid }));
+    expect(agentOf(after)).toEqual(agentOf(before));
     const client = await clientFor(r.dir);
     try {
       await client.call('term.input', { task: far.id, data: 'go on\r' });
@@ -160,11 +184,14 @@ describe.skipIf(skip !== null)('tasks on another host (hosts: in the config, ove
     } finally {
       first.close();
     }
+    const before = await show(r, far.id);
     const old = daemonPid(r.dir)!;
     process.kill(old, 'SIGKILL');
     await waitFor(() => !isAlive(old), { what: 'the killed supervisor to be gone' });
     // The next command starts a new supervisor, which finds the agent on the host and takes it over.
-    await waitForState(r, far.id, (x) => x.state === 'running' && daemonPid(r.dir) !== old, 'running again under the new supervisor');
+    const after = await waitForState(r, far.id, (x) => x.state === 'running' && daemonPid(r.dir) !== old, 'running again under the new supervisor');
+    // Taken over, not started again: the same session and pid.
+    expect(after.sessions.map((x) => ({ n: x.n, pid: x.pid }))).toEqual(before.sessions.map((x) => ({ n: x.n, pid: x.pid })));
     const client = await clientFor(r.dir);
     try {
       await waitFor(

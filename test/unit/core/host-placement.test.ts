@@ -14,6 +14,12 @@ describe('placeTask', () => {
     expect(placeTask({ host: null }, machines, new Map())).toEqual({ ok: true, host: null });
   });
 
+  it('keeps a task whose worktree is on this machine here, waiting for a worker rather than moving it to a host', () => {
+    const retried = { host: null, worktree: '/repo/.muster/worktrees/task-3' };
+    expect(placeTask(retried, machines, new Map([[null, 1]]))).toEqual({ ok: false, reason: 'waits for a worker (its worktree is on this machine)' });
+    expect(placeTask(retried, machines, new Map())).toEqual({ ok: true, host: null });
+  });
+
   it('sends it to the host with the most free workers once this machine is full, the first in the config on a tie', () => {
     expect(placeTask({ host: null }, machines, new Map([[null, 1]]))).toEqual({ ok: true, host: 'b2' });
     expect(
