@@ -5,7 +5,7 @@ import { listenOwnerOnly, removeSocket, socketFd } from './owner-socket.js';
 import { prepareSocketDir } from '../../paths/muster-paths.js';
 import { MusterError } from '../../protocol/errors.js';
 import { requestSchema, type EventMessage, type Reply, type Request } from '../../protocol/messages.js';
-import { encode, LineSplitter } from '../../protocol/ndjson.js';
+import { encode, readLines } from '../../protocol/ndjson.js';
 import type { TopicInput, TopicName } from '../../protocol/topics.js';
 
 /** The process that opened a connection, as the kernel saw it at connect(2) (SO_PEERCRED). */
@@ -142,14 +142,7 @@ export class SocketServer {
     const { peer, refusal } = this.identify(socket);
     const conn = new Connection(this.nextId++, socket, peer, refusal);
     this.connections.add(conn);
-    const splitter = new LineSplitter((line) => void this.onLine(line, conn));
-    socket.on('data', (chunk: string) => {
-      try {
-        splitter.push(chunk);
-      } catch {
-        socket.destroy();
-      }
-    });
+    readLines(socket, (line) => void this.onLine(line, conn));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       for (const unsubscribe of conn.streams.values()) unsubscribe();

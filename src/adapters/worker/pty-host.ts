@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { connect, type Server, type Socket } from 'node:net';
 import type * as PtyModule from 'node-pty';
-import { encode, LineSplitter } from '../../protocol/ndjson.js';
+import { encode, readLines } from '../../protocol/ndjson.js';
 import { musterPaths, prepareSocketDir, socketPathFor } from '../../paths/muster-paths.js';
 import { locateRepo } from '../../paths/repo.js';
 import { peerCredentials } from '../proc/native.js';
@@ -103,14 +103,7 @@ export class PtyHost {
       return;
     }
     this.attached.set(socket, new Set());
-    const splitter = new LineSplitter((line) => this.onLine(socket, line));
-    socket.on('data', (chunk: string) => {
-      try {
-        splitter.push(chunk);
-      } catch {
-        socket.destroy();
-      }
-    });
+    readLines(socket, (line) => this.onLine(socket, line));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.attached.delete(socket);

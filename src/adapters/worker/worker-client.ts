@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { encode, LineSplitter } from '../../protocol/ndjson.js';
+import { encode, readLines } from '../../protocol/ndjson.js';
 import { prepareSocketDir } from '../../paths/muster-paths.js';
 import { trackChild, untrackChild } from '../proc/orphans.js';
 import type { HostedTerminal, WorkerEvent, WorkerMethod, WorkerReply, WorkerRequests } from './messages.js';
@@ -76,14 +76,7 @@ export class WorkerClient {
   static async over(socket: Duplex): Promise<WorkerClient> {
     socket.setEncoding('utf8');
     const client = new WorkerClient(socket);
-    const splitter = new LineSplitter((line) => client.onLine(line));
-    socket.on('data', (chunk: string) => {
-      try {
-        splitter.push(chunk);
-      } catch {
-        socket.destroy();
-      }
-    });
+    readLines(socket, (line) => client.onLine(line));
     let why: Error | null = null;
     socket.on('error', (e: Error) => {
       why = e;
