@@ -90,7 +90,12 @@ describe.skipIf(skip !== null)('the cockpit of a repository on another machine (
   it('says the connection is lost while the host is unreachable, reconnects by itself, and the agents there kept running', async () => {
     const repo = e2e.repo();
     await addRemoteTask(repo, 'survivor', ['@print still here', '@wait-input', '@print answered after the drop', '@stay']);
-    const running = await waitForTaskState(repo, 1, (t) => t.state === 'running' && t.sessions.length === 1, 'running');
+    const running = await waitForTaskState(
+      repo,
+      1,
+      (t) => t.state === 'running' && t.sessions.length === 1 && t.sessions[0]!.pid !== null,
+      'running, its agent started',
+    );
     const agentPid = running.sessions[0]!.pid!;
 
     const term = await remoteCockpit(repo);
@@ -146,7 +151,12 @@ describe.skipIf(skip !== null)('the cockpit of a repository on another machine (
   it('keeps the agents running and says how to come back when the operator quits', async () => {
     const repo = e2e.repo();
     await addRemoteTask(repo, 'long', ['@print working far away', '@stay']);
-    const running = await waitForTaskState(repo, 1, (t) => t.state === 'running' && t.sessions.length === 1, 'running');
+    const running = await waitForTaskState(
+      repo,
+      1,
+      (t) => t.state === 'running' && t.sessions.length === 1 && t.sessions[0]!.pid !== null,
+      'running, its agent started',
+    );
     const term = await remoteCockpit(repo);
     await term.waitForText('working far away');
     term.sendKeys('q');

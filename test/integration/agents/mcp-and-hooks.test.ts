@@ -40,7 +40,13 @@ function hook(cwd: string, args: string[], stdin: unknown): Promise<{ code: numb
 
 async function runningTask(title: string, extra: { writes?: string[]; risk?: string } = {}) {
   const t = await client!.call('task.add', { title, prompt: '@wait-input', writes: extra.writes ?? [], risk: extra.risk ?? 'medium' });
-  return waitForTask(client!, t.id, (x) => x.state === 'running' && x.worktree !== null && existsSync(x.worktree), 'running');
+  // Its agent started (a pid): the supervisor forgets what a previous run reported when it starts one.
+  return waitForTask(
+    client!,
+    t.id,
+    (x) => x.state === 'running' && x.worktree !== null && existsSync(x.worktree) && x.sessions.at(-1)?.pid != null,
+    'running, its agent started',
+  );
 }
 
 describe('muster mcp (the official MCP SDK client against the real server)', () => {
