@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sshSkipReason, startSshHost, type SshHost } from '../test/helpers/sshd.js';
 import { withCleanup, type Cleanup } from './lib/cleanup.js';
@@ -60,7 +60,7 @@ export const ssh: Bench = {
   name: 'ssh',
   method: [
     "The cost of reaching a repository through `--host` (ssh to `muster proxy`) against reaching it on this machine. A real OpenSSH server (`/usr/sbin/sshd`, Debian's openssh-server) runs on 127.0.0.1 with a generated host key and client key, as the tests run it; so the figures are what muster, ssh and the proxy add, with no network latency: on a real link add one round trip for each, and two for a CLI command. The ssh connection is shared (ControlMaster, as muster sets it up) and warmed by one unmeasured command first; the first command to a host pays for the ssh handshake as well.",
-    'Keypress to screen: `muster attach <id>` in a 120×40 tmux pane, on an agent running `cat` (its terminal echoes), locally and with `--host`. Each key (40; quick: 10), 40–100 ms apart, is timed from `send-keys` until `capture-pane` (polled back to back through a tmux control client) shows it. Dispatch: `muster task add` through the CLI until the agent has started (it touches a marker file, seen through inotify-backed polling), locally and with `--host` from a directory outside the repository (5 each; quick: 2, after one warm-up of each; each task is cancelled once started). CLI round trip: `muster status` to its exit, locally and with `--host` (10 each; quick: 3).',
+    'Keypress to screen: `muster attach <id>` in a 120×40 tmux pane, on an agent running `cat` (its terminal echoes), locally and with `--host`. Each key (40; quick: 10), 40–100 ms apart, is timed from `send-keys` until `capture-pane` (polled back to back through a tmux control client) shows it. Dispatch: `muster task add` through the CLI until the agent has started (it touches a marker file, seen through inotify-backed polling), locally, with `--host` from a directory outside the repository, and locally with `--on-host` for an agent on the ssh host (`hosts:` names the same sshd, with its own HOME and work directory) (5 each; quick: 2, after one warm-up of each, the one on the host also cloning the repository there; each task is cancelled once started). CLI round trip: `muster status` to its exit, locally and with `--host` (10 each; quick: 3).',
   ].join('\n\n'),
   async run({ quick, log }) {
     const skip = sshSkipReason();
@@ -78,8 +78,22 @@ export const ssh: Bench = {
         },
         defaultAgent: 'touch',
         maxWorkers: 16,
+        // The same sshd is also a host that runs agents (`hosts:`): its own HOME and work directory.
+        extraConfig: ['hosts:', `  far: { ssh: ${host.alias}, max_workers: 4, dir: work }`],
       });
-      await startSupervisor(repo.dir, 'ssh-supervisor');
+      writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
+      cleanup.defer("stop the host's worker", () => {
+        // It outlives its connections by design (agents keep running while the link is down).
+        const pidFile = join(host.remoteHome, 'work', '.muster', 'worker.pid');
+        if (existsSync(pidFile)) {
+          try {
+            process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+          } catch {
+            // gone already
+          }
+        }
+      });
+      await startSupervisor(repo.dir, 'ssh-supervisor', host.env);
       const remote = ['--host', `${host.alias}:${repo.dir}`];
       const env = host.env;
       // Warms the shared ssh connection and both CLIs' files in the page cache.
@@ -96,10 +110,16 @@ export const ssh: Bench = {
       log(`status: local ${median(localStatus).toFixed(0)} ms, over ssh ${median(sshStatus).toFixed(0)} ms`);
 
       let lastId = 0;
-      const dispatchVia = async (viaSsh: boolean): Promise<number> => {
+      /** `cli`: the CLI here; `ssh`: the CLI with `--host`; `host`: the CLI here, the agent on the ssh host (`--on-host`). */
+      const dispatchVia = async (via: 'cli' | 'ssh' | 'host'): Promise<number> => {
         const id = ++lastId;
         const t0 = nowMs();
-        const cli = viaSsh ? timedCli([...remote, 'task', 'add', `ssh ${id}`], outside, env) : timedCli(['task', 'add', `local ${id}`], repo.dir, {});
+        const cli =
+          via === 'ssh'
+            ? timedCli([...remote, 'task', 'add', `ssh ${id}`], outside, env)
+            : via === 'host'
+              ? timedCli(['task', 'add', `on the host ${id}`, '--on-host', 'far'], repo.dir, env)
+              : timedCli(['task', 'add', `local ${id}`], repo.dir, {});
         const marker = join(markers, `started-${id}`);
         await until(() => existsSync(marker), `task #${id}'s agent to start`, 60_000, 2);
         const took = nowMs() - t0;
@@ -108,16 +128,22 @@ export const ssh: Bench = {
         await sleep(quick ? 300 : 800);
         return took;
       };
-      await dispatchVia(false);
-      await dispatchVia(true);
+      // The first task on the host also pays for its clone of the repository.
+      await dispatchVia('cli');
+      await dispatchVia('ssh');
+      await dispatchVia('host');
       const runs = quick ? 2 : 5;
       const localDispatch: number[] = [];
       const sshDispatch: number[] = [];
+      const hostDispatch: number[] = [];
       for (let i = 0; i < runs; i++) {
-        localDispatch.push(await dispatchVia(false));
-        sshDispatch.push(await dispatchVia(true));
+        localDispatch.push(await dispatchVia('cli'));
+        sshDispatch.push(await dispatchVia('ssh'));
+        hostDispatch.push(await dispatchVia('host'));
       }
-      log(`dispatch: local ${median(localDispatch).toFixed(0)} ms, over ssh ${median(sshDispatch).toFixed(0)} ms`);
+      log(
+        `dispatch: local ${median(localDispatch).toFixed(0)} ms, over ssh ${median(sshDispatch).toFixed(0)} ms, agent on the host ${median(hostDispatch).toFixed(0)} ms`,
+      );
 
       const echo = await addTask(repo.dir, 'echo', { agent: 'echo' });
       await waitRunning(repo.dir, [echo.id]);
@@ -156,6 +182,16 @@ export const ssh: Bench = {
           baselineLabel: 'the CLI locally',
           target: { kind: 'none' },
           detail: `medians of ${runs}; over ssh: ${sshDispatch.map((x) => x.toFixed(0)).join(', ')} ms; locally: ${localDispatch.map((x) => x.toFixed(0)).join(', ')} ms`,
+        },
+        {
+          bench: 'ssh',
+          name: 'dispatch to an agent on an ssh host (task add --on-host → agent started there)',
+          unit: 'ms',
+          muster: median(hostDispatch),
+          baseline: median(localDispatch),
+          baselineLabel: 'an agent on this machine',
+          target: { kind: 'none' },
+          detail: `medians of ${runs}; on the host: ${hostDispatch.map((x) => x.toFixed(0)).join(', ')} ms; here: ${localDispatch.map((x) => x.toFixed(0)).join(', ')} ms. The supervisor pushes the task's branch to the host's clone with git over ssh, then its worker there makes the worktree and starts the agent`,
         },
         {
           bench: 'ssh',

@@ -32,7 +32,7 @@ export interface TaskJson {
  */
 export function benchRepo(
   cleanup: Cleanup,
-  opts: { agents: Record<string, Preset>; defaultAgent: string; maxWorkers: number; slots?: number; repo?: TempRepo },
+  opts: { agents: Record<string, Preset>; defaultAgent: string; maxWorkers: number; slots?: number; repo?: TempRepo; extraConfig?: string[] },
 ): TempRepo {
   const repo = opts.repo ?? createTempRepo();
   cleanup.defer(`remove ${repo.root}`, () => repo.cleanup());
@@ -50,6 +50,7 @@ export function benchRepo(
       `parallel: { max_workers: ${opts.maxWorkers} }`,
       `ports: { base: ${base}, block: 2, slots: ${slots} }`,
       'terminal: { stop_grace_seconds: 1 }',
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );
@@ -83,7 +84,7 @@ export function profileFlags(what: string): string[] {
 }
 
 /** Starts the repository's supervisor (any command does) and returns its pid. */
-export async function startSupervisor(dir: string, what = 'supervisor'): Promise<number> {
+export async function startSupervisor(dir: string, what = 'supervisor', env: Record<string, string> = {}): Promise<number> {
   if (profiling.dir) {
     // --cpu-prof is refused in NODE_OPTIONS: start `muster daemon` ourselves, detached as a
     // client would, with the flag on its command line.
@@ -93,12 +94,12 @@ export async function startSupervisor(dir: string, what = 'supervisor'): Promise
       cwd: dir,
       detached: true,
       stdio: ['ignore', log, log],
-      env: testEnv(),
+      env: testEnv(env),
     }).unref();
     closeSync(log);
     await until(() => existsSync(join(dir, '.git', 'muster', 'daemon.sock')), 'the profiled supervisor socket', 15_000);
   }
-  const r = await muster(dir, ['status', '--json']);
+  const r = await muster(dir, ['status', '--json'], { env });
   if (r.code !== 0) throw new Error(`muster status failed (${r.code}): ${r.stderr}`);
   return until(() => daemonPid(dir), 'the supervisor lock file', 10_000);
 }
