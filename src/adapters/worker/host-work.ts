@@ -94,7 +94,7 @@ export class HostWork {
     mkdirSync(taskDir, { recursive: true });
     for (const [name, content] of Object.entries(p.files)) {
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`not a task file name: ${JSON.stringify(name)}`);
-      writeFileSync(join(taskDir, name), content);
+      writeFileSync(join(taskDir, name), content, { mode: 0o600 });
     }
     this.watch(p.repo, p.task, gitDir);
     return { worktree: wt, taskDir, gitDir, muster };

@@ -68,9 +68,11 @@ export async function agentPreEdit(
 export async function agentSession(sup: Services, p: ParsedParamsOf<'agent.session'>, caller?: Caller): Promise<ResultOf<'agent.session'>> {
   const task = hookTask(sup, caller);
   if (!task) return { task: null };
-  const kind = reportedSession(sup, task, p.id, p.transcript ?? null);
+  // A transcript on another host is that host's file: not one this machine can check or resume from.
+  const reported = task.host ? null : (p.transcript ?? null);
+  const kind = reportedSession(sup, task, p.id, reported);
   // Without an integration muster neither knows where the CLI keeps conversations nor resumes one.
-  const transcript = kind ? (p.transcript ?? null) : null;
+  const transcript = kind ? reported : null;
   await sup.cell.patchTask(task.id, { conversations: recordConversation(task, kind, p.id, transcript, sup.cell.now()) }, [
     { actor: `task ${formatId(task.id)}`, kind: 'agent-session', details: { task: task.id, agent: task.agent, session: p.id } },
   ]);

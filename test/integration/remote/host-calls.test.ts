@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoKeyOnHosts } from '../../../src/adapters/git/remote-git.js';
 import { muster, musterJson, stopDaemon } from '../../helpers/cli.js';
-import { createAgentRepo } from '../../helpers/agent-repo.js';
+import { createAgentRepo, FAKE_AGENT } from '../../helpers/agent-repo.js';
 import { sshSkipReason, startSshHost, type SshHost } from '../../helpers/sshd.js';
 import type { TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -205,6 +207,84 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
     expect(renewed.owner).toEqual({ task: far.id });
     expect(audit(r).some((l) => l.includes('"lock-lease-renewed"') && l.includes('far-only.txt'))).toBe(true);
     expect(audit(r).some((l) => l.includes('"task-resumed"') && l.includes(`"task":${far.id},`))).toBe(true);
+
+    await run(r, ['task', 'cancel', String(far.id)]);
+    await run(r, ['task', 'cancel', String(near.id)]);
+  }, 360_000);
+  it("wires the host agent's CLI to the host's muster (hooks, MCP server) and its commit guard refuses a commit of a path a local task holds", async () => {
+    const r = createAgentRepo({
+      maxWorkers: 2,
+      // Wired as Claude Code is: its hooks and MCP server in files beside the prompt on the host.
+      agents: { wired: { command: './fake-claude.sh', integration: 'claude' } },
+      extra: [`hosts:`, `  far: { ssh: ${host.alias}, max_workers: 2, dir: work }`].join('\n'),
+    });
+    repo = r;
+    // The fake agent reads its prompt from MUSTER_PROMPT_FILE; the wiring's options are for Claude Code, not for it.
+    writeFileSync(join(r.dir, 'fake-claude.sh'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FAKE_AGENT)}\n`);
+    chmodSync(join(r.dir, 'fake-claude.sh'), 0o755);
+    r.commitAll('a wired fake agent');
+    const near = await add(r, 'near holds shared', ['@muster lock acquire shared.txt', '@wait-input']);
+    await waitFor(
+      async () => {
+        const l = lockOf(await locks(r), 'shared.txt');
+        return l && 'task' in l.owner && l.owner.task === near.id ? l : null;
+      },
+      { timeout: 60_000, what: `shared.txt write-locked by #${near.id}`, describe: describeAll(r) },
+    );
+    const far = await add(
+      r,
+      'far commits shared',
+      ['@write shared.txt from the host', '@try-commit far takes shared', '@print far tried', '@wait-input'],
+      ['--on-host', 'far', '--agent', 'wired'],
+    );
+    const log = await waitFor(
+      () => {
+        const f = farLog(r, far.id);
+        const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
+        return text.includes('far tried') ? text : null;
+      },
+      { timeout: 120_000, what: 'the far agent to have tried its commit', describe: describeAll(r, far.id) },
+    );
+    // The commit guard installed in the host's worktree asked the supervisor, which refused it naming the holder.
+    expect(log).toMatch(new RegExp(`commit -> 1: muster: commit refused: #${far.id} would change paths write-locked by #${near.id}`));
+    expect(audit(r).some((l) => l.includes('"commit-refused"') && l.includes(`"task":${far.id}`))).toBe(true);
+
+    // The CLI's settings there run the host's own muster for its hooks and MCP server.
+    const taskDir = join(host.remoteHome, 'work', repoKeyOnHosts(r.dir), 'tasks', String(far.id));
+    const settings = JSON.parse(readFileSync(join(taskDir, 'claude-settings.json'), 'utf8')) as {
+      hooks: { PreToolUse: { hooks: { command: string }[] }[] };
+    };
+    const hook = settings.hooks.PreToolUse[0]!.hooks[0]!.command;
+    const hostMuster = join(host.remoteHome, 'work', '.muster', 'bin', 'muster');
+    expect(hook).toContain(`${hostMuster} hook pre-edit`);
+    const mcpConfig = JSON.parse(readFileSync(join(taskDir, 'mcp.json'), 'utf8')) as { mcpServers: { muster: { command: string; args: string[] } } };
+    expect(mcpConfig.mcpServers.muster).toMatchObject({ command: hostMuster, args: ['mcp'] });
+
+    // Run there as the CLI runs them, in the task's worktree (not under its agent: judged by the worktree it works in).
+    const worktree = join(host.remoteHome, 'work', repoKeyOnHosts(r.dir), `task-${far.id}`);
+    const denied = host.ssh(`cd '${worktree}' && echo '{"tool_input":{"file_path":"shared.txt"}}' | ${hook}`);
+    expect(denied).toMatch(new RegExp(`"permissionDecision":"deny".*shared\\.txt is write-locked by #${near.id}`));
+    const mcp = new Client({ name: 'test', version: '1.0.0' });
+    await mcp.connect(
+      new StdioClientTransport({
+        command: 'ssh',
+        args: ['-F', host.sshConfig, host.alias, `cd '${worktree}' && exec ${mcpConfig.mcpServers.muster.command} mcp`],
+        env: { ...process.env, ...host.env } as Record<string, string>,
+      }),
+    );
+    try {
+      const call = async (name: string, args: Record<string, unknown>) => {
+        const res = (await mcp.callTool({ name, arguments: args })) as { content: { text: string }[]; isError?: boolean };
+        return { text: res.content.map((c) => c.text).join(''), isError: res.isError === true };
+      };
+      const refused = await call('lock_acquire', { paths: ['shared.txt'] });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain(`shared.txt held by #${near.id} (write)`);
+      expect((await call('lock_acquire', { paths: ['mcp-far.txt'] })).text).toContain('Granted: mcp-far.txt (write)');
+    } finally {
+      await mcp.close();
+    }
+    expect(lockOf(await locks(r), 'mcp-far.txt')?.owner).toEqual({ task: far.id });
 
     await run(r, ['task', 'cancel', String(far.id)]);
     await run(r, ['task', 'cancel', String(near.id)]);
