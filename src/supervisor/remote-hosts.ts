@@ -82,6 +82,18 @@ export class RemoteHosts {
     return worker;
   }
 
+  /**
+   * Whether new work may be sent to host `name`: not while its connection is down after it
+   * failed or ended (then it is tried again with backoff, and a dispatch pass follows when it
+   * is back). A host not tried yet counts as reachable: the launch finds out.
+   */
+  reachable(name: string): boolean {
+    const w = this.workers.get(name);
+    if (!w || w.isConnected || w.lastError === null) return true;
+    w.keepConnecting();
+    return false;
+  }
+
   /** The bare repository on host `name` for this repository, made there if needed; its git url. */
   async prepare(name: string): Promise<string> {
     const { gitDir } = await this.worker(name).call('prepare', { repo: this.repoKey });
@@ -131,6 +143,8 @@ export class RemoteHosts {
   }
 
   private async up(name: string, terminals: HostedTerminal[]): Promise<void> {
+    // Tasks that waited for this host (or passed it over) may go there now.
+    this.cell.scheduleDispatch();
     // Each connection: the agents' muster calls there come to this supervisor, and the host renews their locks' leases.
     const lease = this.cell.config.hosts[name]?.lock_lease_seconds ?? 120;
     await this.worker(name)

@@ -157,8 +157,18 @@ export class PtyHost {
         return { pid: process.pid, version: WORKER_PROTOCOL, terminals: [...this.hosted.values()].map(describe) } satisfies WorkerRequests['hello']['result'];
       case 'open': {
         const p = req.p;
+        const logFile = this.work ? join(this.work.dir, p.logFile) : p.logFile;
+        const old = this.hosted.get(p.task);
+        // Terminals are known by task number: on a host that serves two repositories, #3 of one is not #3 of the other.
+        if (old && old.log.file !== logFile) {
+          if (old.proc)
+            throw new Error(
+              `this host's worker runs task #${p.task} of another repository now (its log is ${old.log.file}); give this repository its own dir under hosts:`,
+            );
+          old.log.close();
+          this.hosted.delete(p.task);
+        }
         if (!this.hosted.has(p.task)) {
-          const logFile = this.work ? join(this.work.dir, p.logFile) : p.logFile;
           if (this.work) mkdirSync(dirname(logFile), { recursive: true });
           this.hosted.set(p.task, {
             task: p.task,

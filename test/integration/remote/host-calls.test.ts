@@ -44,8 +44,10 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
     writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
   });
   afterAll(() => {
-    const pidFile = host && join(host.remoteHome, 'work', '.muster', 'worker.pid');
-    if (pidFile && existsSync(pidFile)) {
+    // The host's workers (one per work directory) outlive the connections by design; they are ours to end with the host.
+    for (const dir of ['work', 'work2']) {
+      const pidFile = host && join(host.remoteHome, dir, '.muster', 'worker.pid');
+      if (!pidFile || !existsSync(pidFile)) continue;
       try {
         process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
       } catch {
@@ -75,13 +77,13 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
   }
 
   /** The far agent's terminal log, kept on the host by its worker: every byte the agent printed, unwrapped. */
-  const farLog = (r: TempRepo, id: number) => join(host.remoteHome, 'work', repoKeyOnHosts(r.dir), 'tasks', String(id), 'terminal.log');
+  const farLog = (r: TempRepo, id: number, dir = 'work') => join(host.remoteHome, dir, repoKeyOnHosts(r.dir), 'tasks', String(id), 'terminal.log');
 
-  function describeAll(r: TempRepo, id?: number): () => Promise<string> {
+  function describeAll(r: TempRepo, id?: number, dir = 'work'): () => Promise<string> {
     return async () => {
       const tasks = await run(r, ['task', 'list', '--json']);
       const lockList = await run(r, ['lock', 'list', '--json']);
-      const files = [join(r.dir, '.git', 'muster', 'daemon.log'), join(host.remoteHome, 'work', '.muster', 'worker.log'), ...(id ? [farLog(r, id)] : [])];
+      const files = [join(r.dir, '.git', 'muster', 'daemon.log'), join(host.remoteHome, dir, '.muster', 'worker.log'), ...(id ? [farLog(r, id, dir)] : [])];
       const logs = files.map((f) => `--- ${f} ---\n${existsSync(f) ? readFileSync(f, 'utf8').slice(-3000) : '(none)'}`).join('\n');
       return `${tasks.stdout}${tasks.stderr}\n${lockList.stdout}\n${logs}\n--- sshd ---\n${host.log().slice(-1500)}`;
     };
@@ -216,7 +218,8 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
       maxWorkers: 2,
       // Wired as Claude Code is: its hooks and MCP server in files beside the prompt on the host.
       agents: { wired: { command: './fake-claude.sh', integration: 'claude' } },
-      extra: [`hosts:`, `  far: { ssh: ${host.alias}, max_workers: 2, dir: work }`].join('\n'),
+      // A work directory of its own: this test's tasks are numbered as the first test's were.
+      extra: [`hosts:`, `  far: { ssh: ${host.alias}, max_workers: 2, dir: work2 }`].join('\n'),
     });
     repo = r;
     // The fake agent reads its prompt from MUSTER_PROMPT_FILE; the wiring's options are for Claude Code, not for it.
@@ -239,29 +242,29 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
     );
     const log = await waitFor(
       () => {
-        const f = farLog(r, far.id);
+        const f = farLog(r, far.id, 'work2');
         const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
         return text.includes('far tried') ? text : null;
       },
-      { timeout: 120_000, what: 'the far agent to have tried its commit', describe: describeAll(r, far.id) },
+      { timeout: 120_000, what: 'the far agent to have tried its commit', describe: describeAll(r, far.id, 'work2') },
     );
     // The commit guard installed in the host's worktree asked the supervisor, which refused it naming the holder.
     expect(log).toMatch(new RegExp(`commit -> 1: muster: commit refused: #${far.id} would change paths write-locked by #${near.id}`));
     expect(audit(r).some((l) => l.includes('"commit-refused"') && l.includes(`"task":${far.id}`))).toBe(true);
 
     // The CLI's settings there run the host's own muster for its hooks and MCP server.
-    const taskDir = join(host.remoteHome, 'work', repoKeyOnHosts(r.dir), 'tasks', String(far.id));
+    const taskDir = join(host.remoteHome, 'work2', repoKeyOnHosts(r.dir), 'tasks', String(far.id));
     const settings = JSON.parse(readFileSync(join(taskDir, 'claude-settings.json'), 'utf8')) as {
       hooks: { PreToolUse: { hooks: { command: string }[] }[] };
     };
     const hook = settings.hooks.PreToolUse[0]!.hooks[0]!.command;
-    const hostMuster = join(host.remoteHome, 'work', '.muster', 'bin', 'muster');
+    const hostMuster = join(host.remoteHome, 'work2', '.muster', 'bin', 'muster');
     expect(hook).toContain(`${hostMuster} hook pre-edit`);
     const mcpConfig = JSON.parse(readFileSync(join(taskDir, 'mcp.json'), 'utf8')) as { mcpServers: { muster: { command: string; args: string[] } } };
     expect(mcpConfig.mcpServers.muster).toMatchObject({ command: hostMuster, args: ['mcp'] });
 
     // Run there as the CLI runs them, in the task's worktree (not under its agent: judged by the worktree it works in).
-    const worktree = join(host.remoteHome, 'work', repoKeyOnHosts(r.dir), `task-${far.id}`);
+    const worktree = join(host.remoteHome, 'work2', repoKeyOnHosts(r.dir), `task-${far.id}`);
     const denied = host.ssh(`cd '${worktree}' && echo '{"tool_input":{"file_path":"shared.txt"}}' | ${hook}`);
     expect(denied).toMatch(new RegExp(`"permissionDecision":"deny".*shared\\.txt is write-locked by #${near.id}`));
     const mcp = new Client({ name: 'test', version: '1.0.0' });
