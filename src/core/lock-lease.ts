@@ -65,8 +65,3 @@ export function settleLeases(table: LockTable, leaseOf: (task: TaskId) => number
   });
   return started.length || ended.length ? { table: { ...table, locks }, started, ended } : { table, started, ended };
 }
-
-/** Locks whose lease has lapsed: held by a task whose host has not been heard from for a lease. */
-export function lapsedLeases(table: LockTable, now: string): Lock[] {
-  return table.locks.filter((l) => l.leaseUntil && Date.parse(l.leaseUntil) <= Date.parse(now));
-}
