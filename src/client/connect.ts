@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { EXIT, MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
-import { musterPaths, prepareSocketDir, UnsafeSocketDirError, type MusterPaths } from '../paths/muster-paths.js';
+import { hostServedMarker, musterPaths, prepareSocketDir, UnsafeSocketDirError, type MusterPaths } from '../paths/muster-paths.js';
 import { musterBin } from '../paths/package-root.js';
 import { locateRepo } from '../paths/repo.js';
 import { MusterClient } from './client.js';
@@ -69,6 +69,12 @@ export async function connect(opts: ConnectOptions = {}): Promise<{ client: Must
   try {
     return { client: await openClient(paths.socketPath, caller), paths };
   } catch (e) {
+    if (isNotListening(e) && existsSync(hostServedMarker(paths.stateDir))) {
+      throw new MusterError(
+        'failure',
+        `This is a task's worktree on a host: its supervisor runs on another machine and is reached through this host's muster worker, which does not answer on ${paths.socketPath} now. Retry once the supervisor has reconnected to this host; nothing is started here.`,
+      );
+    }
     if (!isNotListening(e) || opts.autostart === false) {
       if (isNotListening(e)) throw new NotRunningError();
       throw e;

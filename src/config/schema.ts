@@ -97,6 +97,11 @@ export const hostSchema = z
     dir: text('a directory path on the host')
       .default('muster-work')
       .describe("Where the host keeps its clones and task worktrees, relative to the ssh user's home unless absolute."),
+    lock_lease_seconds: posInt()
+      .default(120)
+      .describe(
+        "How long the locks of this host's tasks stay held after its last word (its worker renews them every quarter of it); once lapsed they are stale, and the host renews them when it is back.",
+      ),
   })
   .strict();
 

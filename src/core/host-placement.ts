@@ -3,6 +3,8 @@ export interface HostCapacity {
   /** null: this machine (`parallel.max_workers`); else a name under `hosts:` of the config. */
   name: string | null;
   maxWorkers: number;
+  /** False for a host whose connection failed and has not come back: nothing new is sent there meanwhile. */
+  reachable?: boolean;
 }
 
 export type Placement = { ok: true; host: string | null } | { ok: false; reason: string };
@@ -10,7 +12,8 @@ export type Placement = { ok: true; host: string | null } | { ok: false; reason:
 /**
  * Where a ready task runs. A task that names a host waits for a worker there. One that does
  * not runs on this machine while it has a free worker (nothing to move over the network),
- * else on the configured host with the most free workers, the first in the config on a tie.
+ * else on the configured host with the most free workers, the first in the config on a tie; a
+ * host that cannot be reached now is passed over (one named waits for it).
  * A task that has a worktree on this machine already stays on it. `busy` counts the workers
  * each machine's running tasks hold now.
  */
@@ -28,11 +31,12 @@ export function placeTask(
   if (task.host !== null) {
     const named = hosts.find((h) => h.name === task.host);
     if (!named) return { ok: false, reason: `host "${task.host}" is not under hosts: in the config; add it, or give the task another host` };
+    if (named.reachable === false) return { ok: false, reason: `waits for host ${named.name} to be reachable again` };
     return free(named) > 0 ? { ok: true, host: named.name } : { ok: false, reason: `waits for a worker on ${named.name}` };
   }
   let best: HostCapacity | null = null;
   for (const h of hosts) {
-    if (free(h) <= 0) continue;
+    if (free(h) <= 0 || h.reachable === false) continue;
     if (h.name === null) return { ok: true, host: null };
     if (!best || free(h) > free(best)) best = h;
   }

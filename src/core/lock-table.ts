@@ -20,6 +20,11 @@ export interface Lock {
   expiresAt: string | null;
   /** Taken at dispatch from the task's `writes`/`reads`, as opposed to a runtime `muster lock`. */
   declared: boolean;
+  /**
+   * A lock of a task on another host: held until then unless the host's worker renews it
+   * (lock-lease.ts); a lapsed lease makes it `stale`, as a lapsed TTL does. Absent: no lease.
+   */
+  leaseUntil?: string | null;
 }
 
 /** One resource asked for in one mode. */
@@ -90,7 +95,9 @@ const plusMs = (iso: string, ms: number): string => new Date(Date.parse(iso) + m
 
 /** Expired is not free: a stale lock keeps blocking until it is taken over, stolen or released. */
 export function lockState(lock: Lock, now: string): 'active' | 'stale' {
-  return lock.expiresAt !== null && notLater(lock.expiresAt, now) ? 'stale' : 'active';
+  const expired = lock.expiresAt !== null && notLater(lock.expiresAt, now);
+  const lapsed = lock.leaseUntil !== undefined && lock.leaseUntil !== null && notLater(lock.leaseUntil, now);
+  return expired || lapsed ? 'stale' : 'active';
 }
 
 function clash(aMode: LockMode, aResource: string, bMode: LockMode, bResource: string): boolean {

@@ -141,9 +141,11 @@ export interface TaskInput {
  * still runs (an interactive agent that said it is done keeps its session until it exits or
  * is stopped, and that session still costs a worker).
  */
-export function holdsWorker(task: Pick<Task, 'state' | 'sessions'>): boolean {
+export function holdsWorker(task: Pick<Task, 'state' | 'sessions'> & { host?: string | null }): boolean {
   if (task.state === 'running') return true;
   const last = task.sessions[task.sessions.length - 1];
+  // A task stalled because its host went away still has its agent running there, in one of that host's workers.
+  if (task.state === 'stalled' && task.host) return !!last && last.endedAt === null;
   return task.state === 'review' && !!last && last.endedAt === null;
 }
 

@@ -49,6 +49,14 @@ export function socketPathFor(stateDir: string, name: 'daemon' | 'worker' = 'dae
   return join(shortRuntimeDir(), `${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}${name === 'daemon' ? '' : `-${name}`}.sock`);
 }
 
+/**
+ * The file that says a repository's supervisor socket is served by a host's worker for a
+ * supervisor on another machine (a task's worktree on a host): nothing may start a supervisor there.
+ */
+export function hostServedMarker(stateDir: string): string {
+  return join(stateDir, 'served-by-host-worker');
+}
+
 /** A per-user directory for sockets whose natural path is too long. */
 export function shortRuntimeDir(): string {
   const { tmpdir, userInfo } = lazy('node:os') as typeof import('node:os');

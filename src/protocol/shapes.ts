@@ -97,6 +97,8 @@ export const lockViewSchema = z.lazy(() =>
     acquiredAt: z.string(),
     expiresAt: z.nullable(z.string()),
     declared: z.boolean(),
+    /** A lock of a task on another host: when its lease lapses unless the host renews it; null: no lease. */
+    leaseUntil: z.optional(z.nullable(z.string())),
   }),
 );
 export type LockView = z.infer<typeof lockViewSchema>;

@@ -35,10 +35,19 @@ export interface AgentWiring {
  * or the task turns it off), resuming the preset's earlier conversation when one can be
  * resumed, else fresh with a session id muster chooses and records.
  */
-export function wireAgent(sup: StateCell, task: Task, promptText: string, preset: AgentPreset, promptFile: string, handoff: string | null): AgentWiring {
+export function wireAgent(
+  sup: StateCell,
+  task: Task,
+  promptText: string,
+  preset: AgentPreset,
+  promptFile: string,
+  handoff: string | null,
+  /** On another host: its own `muster` and the copy of the shared context beside the prompt there. */
+  far: { muster: string; contextFile: string } | null = null,
+): AgentWiring {
   const kind = task.integration ? integrationOf(preset) : null;
   const tools: BriefTools = kind ? 'mcp' : 'cli';
-  const brief = swarmBrief({ task, locks: sup.state.locks, contextFile: sup.contextFile, promptFile, tools });
+  const brief = swarmBrief({ task, locks: sup.state.locks, contextFile: far?.contextFile ?? sup.contextFile, promptFile, tools });
   const document = promptDocument({ ...task, prompt: promptText }, handoff, brief);
   const previous = kind && preset.resume ? conversationOf(task, task.agent) : null;
   const now = sup.now();
@@ -59,7 +68,7 @@ export function wireAgent(sup: StateCell, task: Task, promptText: string, preset
         kind,
         taskId: task.id,
         brief,
-        muster: [join(sup.shimDir, 'muster')],
+        muster: [far?.muster ?? join(sup.shimDir, 'muster')],
         settingsFile: join(dir, `${kind}-settings.json`),
         mcpConfigFile: join(dir, 'mcp.json'),
         session,

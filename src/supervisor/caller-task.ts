@@ -2,6 +2,7 @@ import type { MusterState } from '../core/state.js';
 import { formatId, type TaskId } from '../core/task.js';
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
+import type { Vouched } from '../adapters/socket/socket-server.js';
 
 /** Where a request comes from, judged by the process that opened the connection. */
 export type Origin = { kind: 'operator' } | { kind: 'agent'; task: TaskId | null; pid: number; comm: string; how: string } | { kind: 'unknown'; why: string };
@@ -18,6 +19,21 @@ export interface BoundCaller extends Caller {
 
 function isBound(caller: Caller): caller is BoundCaller {
   return typeof (caller as Partial<BoundCaller>).origin === 'function';
+}
+
+/**
+ * The origin of a connection a host's worker forwards: the agent of the task it names, as long
+ * as that task is placed on that host. A worker speaks only for its own host's tasks.
+ */
+export function vouchedOrigin(state: MusterState, v: Vouched): Origin {
+  const task = state.tasks.find((t) => t.id === v.task);
+  if (task?.host !== v.host) {
+    return {
+      kind: 'unknown',
+      why: `host ${v.host}'s worker says task ${formatId(v.task)}'s agent sent it (pid ${v.pid} there), and that task ${task ? (task.host ? `runs on ${task.host}` : 'runs on this machine') : 'does not exist'}`,
+    };
+  }
+  return { kind: 'agent', task: task.id, pid: v.pid, comm: v.comm, how: `on host ${v.host}, ${v.how}` };
 }
 
 /** Judges the origin once, when something first asks. */

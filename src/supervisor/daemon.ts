@@ -110,6 +110,10 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     await server.listen();
     // Agents on other hosts outlive this supervisor too: looked for once it answers (a host may take a while, or be away).
     services.runtime.remotes.onReattach = (task, session, proc) => reattachAgents(services.runtime, services.sessions, [{ task, session, proc }]);
+    services.runtime.remotes.onRenew = (host, tasks) =>
+      void services.locks
+        .renewLeases(host, tasks)
+        .catch((e: unknown) => cell.faults.report(`the lock leases of host ${host} were not renewed: ${(e as Error).message}`));
     services.runtime.remotes.resume();
   } catch (e) {
     await store.close().catch(() => undefined);

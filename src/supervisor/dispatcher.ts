@@ -76,7 +76,7 @@ export class Dispatcher {
   private planFor(state: MusterState) {
     return planDispatch(state, {
       maxWorkers: this.config.parallel.max_workers,
-      hosts: Object.entries(this.config.hosts).map(([name, h]) => ({ name, maxWorkers: h.max_workers })),
+      hosts: Object.entries(this.config.hosts).map(([name, h]) => ({ name, maxWorkers: h.max_workers, reachable: this.s.runtime.remotes.reachable(name) })),
       locks: state.locks,
       acquire: (task, table) => {
         const requests = this.s.locks.declared(task);

@@ -20,6 +20,7 @@ import {
   type LockOwner,
   type LockRequest,
 } from '../core/lock-table.js';
+import { renewLeases, settleLeases } from '../core/lock-lease.js';
 import { getTask } from '../core/task-queue.js';
 import { isFinal } from '../core/task-states.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
@@ -122,6 +123,7 @@ export class LockManager {
       acquiredAt: lock.acquiredAt,
       expiresAt: lock.expiresAt,
       declared: lock.declared,
+      leaseUntil: lock.leaseUntil ?? null,
     };
   }
 
@@ -345,8 +347,34 @@ export class LockManager {
     return branchChangedPaths(repo, task.base, task.branch);
   }
 
-  /** Announces newly stale locks, drops locks of operators that exited, expires waiters. */
+  /** How long the locks of task `id` stay held without word from its host; null: its agent is not on a host. */
+  private leaseOf(id: TaskId): number | null {
+    const task = getTask(this.cell.state, id);
+    const cfg = task?.host ? this.cell.config.hosts[task.host] : undefined;
+    return cfg && (task!.state === 'running' || task!.state === 'stalled') ? cfg.lock_lease_seconds * 1000 : null;
+  }
+
+  /** Host `host`'s worker says these tasks' agents run there: their locks' leases are renewed (and revived if lapsed). */
+  async renewLeases(host: string, tasks: TaskId[]): Promise<void> {
+    const cfg = this.cell.config.hosts[host];
+    if (!cfg || !tasks.length) return;
+    const leased = new Set(tasks.filter((id) => this.leaseOf(id) !== null));
+    const r = renewLeases(this.cell.state.locks, leased, cfg.lock_lease_seconds * 1000, this.cell.now());
+    if (!r.renewed.length) return;
+    await this.cell.apply(
+      { ...this.cell.state, locks: r.table },
+      r.revived.map((l) => ({
+        actor: 'supervisor',
+        kind: 'lock-lease-renewed',
+        details: { resource: l.resource, mode: l.mode, owner: auditOwner(l.owner), host, leaseUntil: l.leaseUntil, why: `host ${host} is back` },
+      })),
+    );
+  }
+
+  /** Announces newly stale locks, leases new locks of tasks on hosts, drops locks of operators that exited, expires waiters. */
   async tick(): Promise<void> {
+    const leased = settleLeases(this.cell.state.locks, (id) => this.leaseOf(id), this.cell.now());
+    if (leased.table !== this.cell.state.locks) await this.cell.apply({ ...this.cell.state, locks: leased.table }, []);
     if (await this.announceStale()) await this.pump();
     await this.sweepGoneOperators();
     const ex = expireWaiters(this.cell.state.locks, this.cell.now());
@@ -358,13 +386,22 @@ export class LockManager {
     const now = this.cell.now();
     const events: AuditInput[] = [];
     for (const l of this.cell.state.locks.locks) {
-      const key = `${l.resource}|${JSON.stringify(l.owner)}|${l.acquiredAt}`;
+      // A lease lapses again after each renewal: each lapse is told.
+      const key = `${l.resource}|${JSON.stringify(l.owner)}|${l.acquiredAt}|${l.leaseUntil ?? ''}`;
       if (lockState(l, now) === 'stale' && !this.announcedStale.has(key)) {
         this.announcedStale.add(key);
+        const lapsed = l.leaseUntil && Date.parse(l.leaseUntil) <= Date.parse(now) && l.owner.kind === 'task';
+        const host = lapsed && l.owner.kind === 'task' ? getTask(this.cell.state, l.owner.task)?.host : null;
         events.push({
           actor: 'supervisor',
           kind: 'lock-expired',
-          details: { resource: l.resource, mode: l.mode, owner: auditOwner(l.owner), expiresAt: l.expiresAt },
+          details: {
+            resource: l.resource,
+            mode: l.mode,
+            owner: auditOwner(l.owner),
+            expiresAt: l.expiresAt,
+            ...(lapsed ? { leaseUntil: l.leaseUntil, why: `its lease lapsed: host ${host ?? '?'} has not renewed it` } : {}),
+          },
         });
       }
     }

@@ -4,6 +4,7 @@ import { fetchWork, remoteUrl, repoKeyOnHosts } from '../adapters/git/remote-git
 import type { HostedTerminal } from '../adapters/worker/messages.js';
 import type { RunningProcess } from '../adapters/pty/task-terminal.js';
 import { RemoteWorker } from '../adapters/worker/remote-worker.js';
+import { RemoteCalls } from './remote-calls.js';
 import type { StateCell } from './state-cell.js';
 
 /** Why a task on a host that went away is stalled; the task runs again when the host is back. */
@@ -28,8 +29,13 @@ export class RemoteHosts {
 
   /** Takes over an agent a previous supervisor started on a host (its screen, input and exit). */
   onReattach: ((task: TaskId, session: number, proc: RunningProcess) => void) | null = null;
+  /** Host `name` renews the leases of these tasks' locks (only tasks placed there are named). */
+  onRenew: ((name: string, tasks: TaskId[]) => void) | null = null;
+  private readonly calls: RemoteCalls;
 
-  constructor(private readonly cell: StateCell) {}
+  constructor(private readonly cell: StateCell) {
+    this.calls = new RemoteCalls(cell);
+  }
 
   /**
    * After a restart: the tasks whose agents a previous supervisor left running on hosts
@@ -65,8 +71,27 @@ export class RemoteHosts {
     w.onDown = (why) => void this.down(name, why);
     w.onUp = (terminals) => this.up(name, terminals);
     w.onWork = (e) => this.fetch(e.task);
+    w.onCall = (e, client) => this.calls.handle(name, client, e);
+    // A host speaks only for its own tasks: a task of this machine or another host named by it is not renewed.
+    w.onRenew = (tasks) =>
+      this.onRenew?.(
+        name,
+        tasks.filter((id) => getTask(this.cell.state, id)?.host === name),
+      );
     this.workers.set(name, worker);
     return worker;
+  }
+
+  /**
+   * Whether new work may be sent to host `name`: not while its connection is down after it
+   * failed or ended (then it is tried again with backoff, and a dispatch pass follows when it
+   * is back). A host not tried yet counts as reachable: the launch finds out.
+   */
+  reachable(name: string): boolean {
+    const w = this.workers.get(name);
+    if (!w || w.isConnected || w.lastError === null) return true;
+    w.keepConnecting();
+    return false;
   }
 
   /** The bare repository on host `name` for this repository, made there if needed; its git url. */
@@ -104,6 +129,7 @@ export class RemoteHosts {
   }
 
   private async down(name: string, why: string): Promise<void> {
+    this.calls.hostDown(name);
     if (this.cell.isStopping) return;
     const tasks = this.cell.state.tasks.filter((t) => t.host === name && t.state === 'running');
     for (const t of tasks) {
@@ -117,6 +143,13 @@ export class RemoteHosts {
   }
 
   private async up(name: string, terminals: HostedTerminal[]): Promise<void> {
+    // Tasks that waited for this host (or passed it over) may go there now.
+    this.cell.scheduleDispatch();
+    // Each connection: the agents' muster calls there come to this supervisor, and the host renews their locks' leases.
+    const lease = this.cell.config.hosts[name]?.lock_lease_seconds ?? 120;
+    await this.worker(name)
+      .call('serve', { repo: this.repoKey, renewMs: (lease * 1000) / 4 })
+      .catch((e: unknown) => this.cell.faults.report(`host ${name} does not forward its agents' muster calls: ${(e as Error).message}`));
     for (const id of [...this.away]) {
       const task = getTask(this.cell.state, id);
       if (!task || task.host !== name) continue;

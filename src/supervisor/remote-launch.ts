@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { agentArgv, agentEnv, execFailure } from '../core/agent-launch.js';
 import { getTask } from '../core/task-queue.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
@@ -13,8 +14,8 @@ import { pauseAt } from '../adapters/proc/test-pause.js';
  * Brings a task dispatched to another host to a running agent there: the task's branch made
  * here (from the target's tip) and pushed to the host's repository with git over ssh, the
  * worktree checked out there with the prompt beside it, then the agent in a PTY of the host's
- * worker. Its `muster` calls do not reach this supervisor yet: it gets the brief and the prompt,
- * without hooks, MCP server or the commit guard.
+ * worker. Its `muster` calls (its CLI's hooks and MCP server, the commit guard) run the host's
+ * muster, which reaches this supervisor through that worker (adapters/worker/host-calls.ts).
  */
 export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<void> {
   const sup = l.cell;
@@ -57,17 +58,23 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
   }
   mustStillLaunch(sup, id);
   task = mustGet(sup, id);
-  // The brief and the prompt; wiring for hooks and MCP would point at this machine's paths.
-  const wiring = wireAgent(sup, { ...task, integration: false }, prompt.value, preset, 'PROMPT.md', null);
-  const { worktree, taskDir } = await worker.call('checkout', { repo: remotes.repoKey, task: id, branch, files: { 'PROMPT.md': wiring.document } });
+  // The worktree first: where the task's files are there, and the host's own muster, which the agent's hooks and MCP server run.
+  const placed = await worker.call('checkout', { repo: remotes.repoKey, task: id, branch, files: {} });
+  const promptFile = `${placed.taskDir}/PROMPT.md`;
+  const contextFile = `${placed.taskDir}/shared-context.md`;
+  // Its calls reach this supervisor through the host's worker; a conversation there is not resumed from here (its transcript is there).
+  const wiring = wireAgent(sup, task, prompt.value, { ...preset, resume: false }, promptFile, null, { muster: placed.muster, contextFile });
+  const files: Record<string, string> = { 'PROMPT.md': wiring.document, 'shared-context.md': l.context.read() };
+  for (const f of wiring.plan?.files ?? []) files[basename(f.path)] = f.content;
+  const { worktree } = await worker.call('checkout', { repo: remotes.repoKey, task: id, branch, files });
   await sup.patchTask(id, { reason: null, setup: { done: [], complete: true } });
-  const promptFile = `${taskDir}/PROMPT.md`;
   const env = {
     TERM: 'xterm-256color',
-    ...agentEnv({ taskId: id, mainRoot: worktree, contextFile: `${taskDir}/shared-context.md`, promptFile, ports: task.ports, presetEnv: preset.env }),
+    ...agentEnv({ taskId: id, mainRoot: worktree, contextFile, promptFile, ports: task.ports, presetEnv: preset.env }),
+    ...wiring.plan?.env,
     MUSTER_HOST: hostName,
   };
-  const argv = agentArgv(preset, wiring.prompt, promptFile, { prefix: [] });
+  const argv = agentArgv(preset, wiring.prompt, promptFile, { prefix: wiring.plan?.args ?? [] });
   let early = '';
   const unsubscribe = term.subscribe((d) => {
     early += d;

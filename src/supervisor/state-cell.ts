@@ -5,6 +5,7 @@ import { getTask, transition, updateTask } from '../core/task-queue.js';
 import type { Task, TaskId } from '../core/task.js';
 import { readBranchTip } from '../adapters/git/target-tip.js';
 import type { Store } from '../adapters/store/store.js';
+import type { SocketServer } from '../adapters/socket/socket-server.js';
 import { agentPresets, type MusterConfig } from '../config/schema.js';
 import type { MusterPaths } from '../paths/muster-paths.js';
 import type { Caller } from '../protocol/methods.js';
@@ -40,6 +41,8 @@ export interface Notice {
 /** Where changes are told to the clients that subscribed (the socket server, once it listens). */
 export interface Broadcaster {
   broadcast<T extends TopicName>(topic: T, data: TopicInput<T>): void;
+  /** Serves a connection a host's worker forwards (the socket server's; absent in tests without one). */
+  adopt?: SocketServer['adopt'];
 }
 
 /** What a conflict scan depends on in the store; activity changes every second and does not count. */

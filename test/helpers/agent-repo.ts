@@ -9,6 +9,8 @@ export const FULLSCREEN_AGENT = resolve(import.meta.dirname, '../fixtures/fullsc
 export interface AgentPreset {
   command: string;
   args?: string[];
+  /** The agent CLI muster wires it as (hooks, MCP server), e.g. `claude`. */
+  integration?: string;
 }
 
 /**
@@ -25,7 +27,10 @@ export function createAgentRepo(
     [
       'agents:',
       `  fake: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(FAKE_AGENT)}, "{prompt_file}"] }`,
-      ...Object.entries(opts.agents ?? {}).map(([name, a]) => `  ${name}: { command: ${JSON.stringify(a.command)}, args: ${JSON.stringify(a.args ?? [])} }`),
+      ...Object.entries(opts.agents ?? {}).map(
+        ([name, a]) =>
+          `  ${name}: { command: ${JSON.stringify(a.command)}, args: ${JSON.stringify(a.args ?? [])}${a.integration ? `, integration: ${a.integration}` : ''} }`,
+      ),
       'default_agent: fake',
       `parallel: { max_workers: ${opts.maxWorkers ?? 4} }`,
       `ports: { base: ${base}, block: 5, slots: 12, names: [dev_server, test_runner] }`,

@@ -22,7 +22,7 @@ export class TerminalLog {
   private readonly drained: (() => void)[] = [];
 
   constructor(
-    private readonly file: string,
+    readonly file: string,
     private readonly maxBytes: number,
     private readonly keep: number,
   ) {

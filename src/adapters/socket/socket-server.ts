@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { peerCredentials } from '../proc/native.js';
 import { readStat } from '../proc/proc-table.js';
 import { listenOwnerOnly, removeSocket, socketFd } from './owner-socket.js';
@@ -16,6 +17,20 @@ export interface Peer {
   start: string | null;
 }
 
+/**
+ * Who a host's worker says opened a connection it forwards (an agent's `muster` on that host):
+ * the supervisor trusts it only for a task placed on that host.
+ */
+export interface Vouched {
+  host: string;
+  task: number;
+  pid: number;
+  comm: string;
+  how: string;
+  /** The task's worktree on the host. */
+  worktree: string | null;
+}
+
 /** One connected client. */
 export class Connection {
   readonly topics = new Set<TopicName>();
@@ -30,11 +45,13 @@ export class Connection {
 
   constructor(
     readonly id: number,
-    private readonly socket: Socket,
+    private readonly socket: Duplex,
     /** Who connected; null only where the system cannot say. */
     readonly peer: Peer | null = null,
     /** Why every request of this connection is refused (another user), or null. */
     readonly refusal: string | null = null,
+    /** A connection a host's worker forwards: who it says asks. */
+    readonly vouched: Vouched | null = null,
   ) {
     socket.on('close', () => {
       this.closed = true;
@@ -138,9 +155,17 @@ export class SocketServer {
   }
 
   private accept(socket: Socket): void {
-    socket.setEncoding('utf8');
     const { peer, refusal } = this.identify(socket);
-    const conn = new Connection(this.nextId++, socket, peer, refusal);
+    this.adopt(socket, peer, refusal, null);
+  }
+
+  /**
+   * Serves a connection that did not come through this socket: one a host's worker forwards
+   * over its ssh channel, with who it says asks (`vouched`) or why it is refused.
+   */
+  adopt(socket: Duplex, peer: Peer | null, refusal: string | null, vouched: Vouched | null): Connection {
+    socket.setEncoding('utf8');
+    const conn = new Connection(this.nextId++, socket, peer, refusal, vouched);
     this.connections.add(conn);
     readLines(socket, (line) => void this.onLine(line, conn));
     socket.on('error', () => socket.destroy());
@@ -152,6 +177,7 @@ export class SocketServer {
       this.connections.delete(conn);
       this.onClose(conn);
     });
+    return conn;
   }
 
   private async onLine(line: string, conn: Connection): Promise<void> {

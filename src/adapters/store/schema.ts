@@ -60,7 +60,15 @@ const lockOwnerSchema = z.union([
 ]);
 const lockRequestSchema = z.object({ resource: z.string(), mode: z.enum(['read', 'write']) });
 const lockTableSchema = z.object({
-  locks: z.array(lockRequestSchema.extend({ owner: lockOwnerSchema, acquiredAt: z.string(), expiresAt: z.string().nullable(), declared: z.boolean() })),
+  locks: z.array(
+    lockRequestSchema.extend({
+      owner: lockOwnerSchema,
+      acquiredAt: z.string(),
+      expiresAt: z.string().nullable(),
+      declared: z.boolean(),
+      leaseUntil: z.string().nullable().optional(),
+    }),
+  ),
   waiters: z.array(
     z.object({
       id: z.number().int(),

@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { musterBin } from '../../paths/package-root.js';
+import { installGuard, writeGuardHooks } from '../git/commit-guard.js';
 import { git } from '../git/git.js';
+import { writeMusterShim } from '../proc/muster-shim.js';
 import type { WorkSnapshot } from './messages.js';
 
 /** How long a worktree must be quiet before its work is snapshotted: an agent writes files in bursts. */
@@ -44,6 +47,18 @@ export class HostWork {
     return join(this.dir, checkedKey(repo), `task-${task}`);
   }
 
+  /** The task whose worktree `path` is in (the directory a process works in), or null. */
+  taskAt(repo: string, path: string): number | null {
+    const rel = relative(join(this.dir, checkedKey(repo)), path);
+    const m = /^task-(\d+)$/.exec(rel.split(sep)[0] ?? '');
+    return m && !rel.startsWith('..') ? Number(m[1]) : null;
+  }
+
+  /** Where this host's `muster` for agents is (first on their PATH). */
+  get binDir(): string {
+    return join(this.dir, '.muster', 'bin');
+  }
+
   async prepare(repo: string): Promise<{ gitDir: string }> {
     const gitDir = this.bare(repo);
     if (!existsSync(join(gitDir, 'HEAD'))) {
@@ -58,7 +73,7 @@ export class HostWork {
     task: number;
     branch: string;
     files: Record<string, string>;
-  }): Promise<{ worktree: string; taskDir: string; gitDir: string }> {
+  }): Promise<{ worktree: string; taskDir: string; gitDir: string; muster: string }> {
     const { gitDir } = await this.prepare(p.repo);
     const wt = this.worktree(p.repo, p.task);
     if (!existsSync(join(wt, '.git'))) {
@@ -66,15 +81,23 @@ export class HostWork {
       if (existsSync(wt)) rmSync(wt, { recursive: true, force: true });
       await git(gitDir, ['worktree', 'prune']);
       await git(gitDir, ['worktree', 'add', '--quiet', wt, p.branch]);
+      // The commit guard, as in a local task's worktree: a commit of a path another task write-locks is refused.
+      const hooks = join(this.dir, '.muster', 'hooks');
+      writeGuardHooks(hooks, process.execPath, musterBin());
+      const own = (await git(wt, ['rev-parse', '--absolute-git-dir'])).trim();
+      await installGuard(gitDir, wt, hooks, own);
+      // With per-worktree config on, the bare repository's core.bare=true would hold in every worktree ("must be run in a work tree").
+      await git(wt, ['config', '--file', join(own, 'config.worktree'), 'core.bare', 'false']);
     }
+    const muster = join(writeMusterShim(join(this.dir, '.muster')), 'muster');
     const taskDir = join(this.dir, checkedKey(p.repo), 'tasks', String(p.task));
     mkdirSync(taskDir, { recursive: true });
     for (const [name, content] of Object.entries(p.files)) {
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`not a task file name: ${JSON.stringify(name)}`);
-      writeFileSync(join(taskDir, name), content);
+      writeFileSync(join(taskDir, name), content, { mode: 0o600 });
     }
     this.watch(p.repo, p.task, gitDir);
-    return { worktree: wt, taskDir, gitDir };
+    return { worktree: wt, taskDir, gitDir, muster };
   }
 
   /** Commits everything in the worktree (untracked files too, ignored ones not) on top of HEAD, through a scratch index, and keeps it as refs/muster/wip/<task>. */

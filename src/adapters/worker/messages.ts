@@ -54,8 +54,20 @@ export interface WorkerRequests {
    */
   checkout: {
     params: { repo: string; task: number; branch: string; files: Record<string, string> };
-    result: { worktree: string; taskDir: string; gitDir: string };
+    /** `muster`: the host's own, for the agent's PATH and its CLI's hooks. */
+    result: { worktree: string; taskDir: string; gitDir: string; muster: string };
   };
+  /**
+   * On another host: this connection's supervisor answers the `muster` calls of repository
+   * `repo`'s agents here. The worker serves the repository's supervisor socket on the host
+   * (where `muster` run in its worktrees looks), forwards each connection to it as a channel
+   * (`call-*` events) and renews the leases of its tasks' locks every `renewMs` (`renew`).
+   */
+  serve: { params: { repo: string; renewMs: number }; result: { socketPath: string } };
+  /** What the supervisor says on channel `ch` (replies, events), one line of its protocol. */
+  'call-reply': { params: { ch: number; line: string }; result: Record<string, never> };
+  /** The supervisor is done with channel `ch` (it refused it): the agent's connection is closed. */
+  'call-end': { params: { ch: number }; result: Record<string, never> };
   /** On another host: snapshots the task's work now (committed and not) and returns it. */
   snapshot: { params: { repo: string; task: number }; result: WorkSnapshot };
   /** The supervisor stops for good: the worker exits once every process it hosts has. */
@@ -82,7 +94,29 @@ export interface WorkSnapshot {
 export type WorkerEvent =
   | { e: 'out'; task: number; data: string }
   | { e: 'exit'; task: number; pid: number; exitCode: number; signal: number | null }
-  | ({ e: 'work'; task: number } & WorkSnapshot);
+  | ({ e: 'work'; task: number } & WorkSnapshot)
+  | CallEvent
+  | { e: 'renew'; repo: string; tasks: number[] };
+
+/**
+ * Who opened a channel, as the host's worker judged it from the kernel's record of the peer
+ * (its uid, then its ancestry: in the session of a task's agent, or working in a task's
+ * worktree). `task` null: neither; the supervisor refuses such a channel.
+ */
+export interface CallOrigin {
+  task: number | null;
+  pid: number;
+  comm: string;
+  how: string;
+  /** The task's worktree on the host. */
+  worktree: string | null;
+}
+
+/** An agent's connection to the supervisor socket served on a host: opened, a request line, closed. */
+export type CallEvent =
+  | ({ e: 'call-open'; ch: number; repo: string } & CallOrigin)
+  | { e: 'call-line'; ch: number; line: string }
+  | { e: 'call-close'; ch: number };
 
 /** Bumped when the messages change: a supervisor never reattaches to a worker of another version. */
-export const WORKER_PROTOCOL = 2;
+export const WORKER_PROTOCOL = 3;

@@ -11,6 +11,7 @@ import { peerCredentials } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
 import { TerminalLog } from '../pty/terminal-log.js';
 import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
+import { HostCalls } from './host-calls.js';
 import { HostWork, workDir } from './host-work.js';
 import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
 
@@ -51,6 +52,8 @@ export class PtyHost {
   private idleSince = Date.now();
   /** On another host: the worktrees and the git work of its tasks. */
   private readonly work: HostWork | null;
+  /** On another host: its agents' `muster` calls, carried to their supervisors. */
+  private readonly calls: HostCalls | null;
 
   constructor(
     private readonly socketPath: string,
@@ -59,7 +62,19 @@ export class PtyHost {
     /** The work directory, when this worker runs agents for a supervisor on another machine. */
     workDirectory: string | null = null,
   ) {
-    this.work = workDirectory ? new HostWork(workDirectory, (task, snap) => this.broadcast({ e: 'work', task, ...snap }, null)) : null;
+    const work = workDirectory ? new HostWork(workDirectory, (task, snap) => this.broadcast({ e: 'work', task, ...snap }, null)) : null;
+    this.work = work;
+    this.calls = work
+      ? new HostCalls(
+          {
+            leaders: () => new Map([...this.hosted.values()].flatMap((h) => (h.proc ? [[h.proc.pid, h.task] as [number, number]] : []))),
+            running: () => [...this.hosted.values()].filter((h) => h.proc).map((h) => h.task),
+            worktree: (repo, task) => work.worktree(repo, task),
+            taskAt: (repo, path) => work.taskAt(repo, path),
+          },
+          (route, event) => void (route.writable && route.write(encode(event))),
+        )
+      : null;
   }
 
   /** Listens on the socket unless a worker already answers there; false when one does. */
@@ -83,6 +98,7 @@ export class PtyHost {
 
   close(): void {
     this.work?.close();
+    this.calls?.close();
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
     for (const h of this.hosted.values()) h.log.close();
@@ -106,6 +122,7 @@ export class PtyHost {
     readLines(socket, (line) => this.onLine(socket, line));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      this.calls?.routeClosed(socket);
       this.attached.delete(socket);
       for (const pid of this.bound.get(socket) ?? []) for (const target of [-pid, pid]) signal(target, 'SIGHUP');
       this.bound.delete(socket);
@@ -140,8 +157,18 @@ export class PtyHost {
         return { pid: process.pid, version: WORKER_PROTOCOL, terminals: [...this.hosted.values()].map(describe) } satisfies WorkerRequests['hello']['result'];
       case 'open': {
         const p = req.p;
+        const logFile = this.work ? join(this.work.dir, p.logFile) : p.logFile;
+        const old = this.hosted.get(p.task);
+        // Terminals are known by task number: on a host that serves two repositories, #3 of one is not #3 of the other.
+        if (old && old.log.file !== logFile) {
+          if (old.proc)
+            throw new Error(
+              `this host's worker runs task #${p.task} of another repository now (its log is ${old.log.file}); give this repository its own dir under hosts:`,
+            );
+          old.log.close();
+          this.hosted.delete(p.task);
+        }
         if (!this.hosted.has(p.task)) {
-          const logFile = this.work ? join(this.work.dir, p.logFile) : p.logFile;
           if (this.work) mkdirSync(dirname(logFile), { recursive: true });
           this.hosted.set(p.task, {
             task: p.task,
@@ -208,6 +235,16 @@ export class PtyHost {
         return this.hostWork()
           .snapshot(req.p.repo, req.p.task)
           .then(({ head, wip }) => ({ head, wip }));
+      case 'serve':
+        return this.hostWork()
+          .prepare(req.p.repo)
+          .then(({ gitDir }) => this.calls!.serve(req.p.repo, gitDir, socket, req.p.renewMs));
+      case 'call-reply':
+        this.calls?.reply(req.p.ch, req.p.line);
+        return {};
+      case 'call-end':
+        this.calls?.end(req.p.ch);
+        return {};
       case 'shutdown':
         this.stopping = true;
         return {};
@@ -232,7 +269,10 @@ export class PtyHost {
     h.cols = p.cols;
     h.rows = p.rows;
     // On another host the supervisor's environment means nothing: this host's (its PATH, HOME), with muster's variables over it.
-    const env = this.work ? { ...(process.env as Record<string, string>), ...p.env } : p.env;
+    // And this host's `muster` first on PATH: the agent's calls reach its supervisor through this worker.
+    const env = this.work
+      ? { ...(process.env as Record<string, string>), ...p.env, PATH: `${this.work.binDir}:${p.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}` }
+      : p.env;
     const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env });
     trackChild(proc.pid);
     h.proc = proc;

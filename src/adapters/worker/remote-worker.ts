@@ -1,6 +1,6 @@
 import { openSshStream, type SshOptions } from '../../client/ssh-transport.js';
 import type { ProcessExit, RunningProcess, TerminalHost } from '../pty/task-terminal.js';
-import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerMethod, type WorkerRequests } from './messages.js';
+import { WORKER_PROTOCOL, type CallEvent, type HostedTerminal, type WorkerEvent, type WorkerMethod, type WorkerRequests } from './messages.js';
 import { WorkerClient, WorkerGoneError } from './worker-client.js';
 
 /** The first wait before connecting again after the host went away, doubled up to the last. */
@@ -55,6 +55,10 @@ export class RemoteWorker {
   /** Connected (again): what the host's worker runs, before exits that came meanwhile are told. */
   onUp: ((terminals: HostedTerminal[]) => Promise<void>) | null = null;
   onWork: ((e: Extract<WorkerEvent, { e: 'work' }>) => void) | null = null;
+  /** An agent's call there (on the connection `client`, which answers it). */
+  onCall: ((e: CallEvent, client: WorkerClient) => void) | null = null;
+  /** The host's worker renews the leases of these tasks' locks (their agents run there). */
+  onRenew: ((tasks: number[]) => void) | null = null;
 
   constructor(readonly opts: RemoteWorkerOptions) {}
 
@@ -109,6 +113,7 @@ export class RemoteWorker {
     this.lastError = null;
     client.onExit((e) => this.exit(e.pid).resolve({ exitCode: e.exitCode, signal: e.signal }));
     client.onWork((e) => this.onWork?.(e));
+    client.onCall((e) => (e.e === 'renew' ? this.onRenew?.(e.tasks) : this.onCall?.(e, client)));
     client.onClose(() => {
       if (this.client !== client) return;
       this.client = null;

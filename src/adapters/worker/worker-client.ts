@@ -26,6 +26,7 @@ export class WorkerClient {
   private readonly exitListeners = new Set<(e: Extract<WorkerEvent, { e: 'exit' }>) => void>();
   private readonly workListeners = new Set<(e: Extract<WorkerEvent, { e: 'work' }>) => void>();
   private readonly closeListeners = new Set<() => void>();
+  private readonly callListeners = new Set<(e: Extract<WorkerEvent, { e: `call-${string}` | 'renew' }>) => void>();
   private closed = false;
   /** The worker's process id. */
   pid = 0;
@@ -118,6 +119,11 @@ export class WorkerClient {
     this.workListeners.add(listener);
   }
 
+  /** On another host: its agents' calls, and the renewals of its tasks' leases. */
+  onCall(listener: (e: Extract<WorkerEvent, { e: `call-${string}` | 'renew' }>) => void): void {
+    this.callListeners.add(listener);
+  }
+
   onClose(listener: () => void): void {
     if (this.closed) listener();
     else this.closeListeners.add(listener);
@@ -143,7 +149,8 @@ export class WorkerClient {
       const l = this.outputs.get(msg.task);
       if (l) guarded(() => l(msg.data));
     } else if (msg.e === 'work') for (const l of this.workListeners) guarded(() => l(msg));
-    else for (const l of this.exitListeners) guarded(() => l(msg));
+    else if (msg.e === 'exit') for (const l of this.exitListeners) guarded(() => l(msg));
+    else for (const l of this.callListeners) guarded(() => l(msg));
   }
 
   private gone(why: Error | null = null): void {

@@ -9,6 +9,7 @@ import { countCommits } from '../../adapters/git/history.js';
 import { agentPresets } from '../../config/schema.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { Caller, ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
+import type { Connection } from '../../adapters/socket/socket-server.js';
 import type { Services } from '../services.js';
 import { queuePositions, taskView } from '../views.js';
 
@@ -19,14 +20,22 @@ function hookTask(sup: Services, caller: Caller | undefined): Task | null {
 }
 
 /** An agent is about to write a file: allow, allow after taking its lock, or deny with the reason. */
-export async function agentPreEdit(sup: Services, p: ParsedParamsOf<'agent.pre-edit'>, caller?: Caller): Promise<ResultOf<'agent.pre-edit'>> {
+export async function agentPreEdit(
+  sup: Services,
+  p: ParsedParamsOf<'agent.pre-edit'>,
+  caller?: Caller,
+  conn?: Connection,
+): Promise<ResultOf<'agent.pre-edit'>> {
   const task = hookTask(sup, caller);
   if (!task) return { task: null, allow: true, reason: null, locked: null };
-  const cwd = caller?.cwd ?? task.worktree ?? sup.cell.ctx.paths.repo.mainRoot;
-  const path = reachedPath(isAbsolute(p.path) ? resolve(p.path) : resolve(cwd, p.path));
+  // A task on a host edits its worktree there, which that host's worker named: its paths are not this machine's to resolve.
+  const far = task.host && conn?.vouched?.task === task.id ? conn.vouched.worktree : null;
+  const reached = far ? (x: string) => x : reachedPath;
+  const cwd = caller?.cwd ?? far ?? task.worktree ?? sup.cell.ctx.paths.repo.mainRoot;
+  const path = reached(isAbsolute(p.path) ? resolve(p.path) : resolve(cwd, p.path));
   // The roots as the file system has them too, so a path and its root are compared alike.
-  const worktrees = sup.cell.state.tasks.filter((t) => t.id !== task.id && t.worktree).map((t) => ({ task: t.id, path: reachedPath(t.worktree!) }));
-  const own = { ...task, worktree: task.worktree ? reachedPath(task.worktree) : null };
+  const worktrees = far ? [] : sup.cell.state.tasks.filter((t) => t.id !== task.id && t.worktree).map((t) => ({ task: t.id, path: reachedPath(t.worktree!) }));
+  const own = { ...task, worktree: far ?? (task.worktree ? reachedPath(task.worktree) : null) };
   const now = sup.cell.now();
   const d = decidePreEdit({
     task: own,
@@ -59,9 +68,11 @@ export async function agentPreEdit(sup: Services, p: ParsedParamsOf<'agent.pre-e
 export async function agentSession(sup: Services, p: ParsedParamsOf<'agent.session'>, caller?: Caller): Promise<ResultOf<'agent.session'>> {
   const task = hookTask(sup, caller);
   if (!task) return { task: null };
-  const kind = reportedSession(sup, task, p.id, p.transcript ?? null);
+  // A transcript on another host is that host's file: not one this machine can check or resume from.
+  const reported = task.host ? null : (p.transcript ?? null);
+  const kind = reportedSession(sup, task, p.id, reported);
   // Without an integration muster neither knows where the CLI keeps conversations nor resumes one.
-  const transcript = kind ? (p.transcript ?? null) : null;
+  const transcript = kind ? reported : null;
   await sup.cell.patchTask(task.id, { conversations: recordConversation(task, kind, p.id, transcript, sup.cell.now()) }, [
     { actor: `task ${formatId(task.id)}`, kind: 'agent-session', details: { task: task.id, agent: task.agent, session: p.id } },
   ]);

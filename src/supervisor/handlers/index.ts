@@ -11,7 +11,7 @@ import { taskDetail } from './detail-handler.js';
 import { mergeApprove, mergeDiff, mergeList, mergeReject, mergeSkip, mergeUndo } from './merge-handlers.js';
 import { taskImport } from './import-handler.js';
 import { lockAcquire, lockCheck, lockGuard, lockList, lockRelease } from './lock-handlers.js';
-import { bindCaller, lazyOrigin } from '../caller-task.js';
+import { bindCaller, lazyOrigin, vouchedOrigin } from '../caller-task.js';
 import { checkOperatorOnly } from './operator-only.js';
 import { agentDismiss, agentPreEdit, agentSession, agentTurnEnded } from './agent-handlers.js';
 import { agentStatus, taskAdd, taskAssign, taskCancel, taskDone, taskList, taskMove, taskRetry, taskShow } from './task-handlers.js';
@@ -103,7 +103,7 @@ export async function handleRequest(sup: Services, req: Request, conn: Connectio
     const issue = params.error.issues[0];
     throw new MusterError('bad-input', `Bad parameters for ${req.method}: ${issue?.path.join('.') || 'params'}: ${issue?.message}`);
   }
-  const origin = lazyOrigin(() => sup.warden.originOf(conn.peer));
+  const origin = lazyOrigin(() => (conn.vouched ? vouchedOrigin(sup.cell.state, conn.vouched) : sup.warden.originOf(conn.peer)));
   checkOperatorOnly(sup, req.method, params.data, origin);
   const result = await dispatch(req.method, sup, params.data, bindCaller(sup.cell.state, req.caller, origin), conn);
   if (req.method === 'status') {

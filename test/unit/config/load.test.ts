@@ -98,9 +98,15 @@ describe('parseConfig', () => {
     expect(c.default_agent).toBe('bot');
   });
 
-  it('reads hosts with their ssh destination, worker cap and work directory, defaults filled', () => {
-    const c = parseConfig('hosts:\n  build1:\n    ssh: me@build1\n    max_workers: 6\n  gpu:\n    ssh: gpu\n    dir: /srv/muster\n', 'x');
-    expect(c.hosts).toEqual({ build1: { ssh: 'me@build1', max_workers: 6, dir: 'muster-work' }, gpu: { ssh: 'gpu', max_workers: 2, dir: '/srv/muster' } });
+  it('reads hosts with their ssh destination, worker cap, work directory and lock lease, defaults filled', () => {
+    const c = parseConfig(
+      'hosts:\n  build1:\n    ssh: me@build1\n    max_workers: 6\n  gpu:\n    ssh: gpu\n    dir: /srv/muster\n    lock_lease_seconds: 30\n',
+      'x',
+    );
+    expect(c.hosts).toEqual({
+      build1: { ssh: 'me@build1', max_workers: 6, dir: 'muster-work', lock_lease_seconds: 120 },
+      gpu: { ssh: 'gpu', max_workers: 2, dir: '/srv/muster', lock_lease_seconds: 30 },
+    });
   });
 
   it.each([
@@ -127,7 +133,7 @@ describe('parseConfig', () => {
     [
       'an unknown key of a host',
       'hosts:\n  b1:\n    ssh: b1\n    workers: 2\n',
-      '.muster/config.yaml:4 hosts.b1.workers: expected no key "workers" here (known keys: ssh, max_workers, dir), received an unknown key',
+      '.muster/config.yaml:4 hosts.b1.workers: expected no key "workers" here (known keys: ssh, max_workers, dir, lock_lease_seconds), received an unknown key',
     ],
   ])('refuses %s, with file and line', (_name, text, message) => {
     expect(problem(text)).toBe(message);

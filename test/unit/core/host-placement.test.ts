@@ -34,6 +34,22 @@ describe('placeTask', () => {
     ).toEqual({ ok: true, host: 'b1' });
   });
 
+  it('passes over a host that cannot be reached now, and keeps a task that names it waiting for it', () => {
+    const away = machines.map((m) => (m.name === 'b2' ? { ...m, reachable: false } : m));
+    expect(placeTask({ host: null }, away, new Map([[null, 1]]))).toEqual({ ok: true, host: 'b1' });
+    expect(
+      placeTask(
+        { host: null },
+        away,
+        new Map<string | null, number>([
+          [null, 1],
+          ['b1', 1],
+        ]),
+      ),
+    ).toEqual({ ok: false, reason: 'waits for a worker' });
+    expect(placeTask({ host: 'b2' }, away, new Map())).toEqual({ ok: false, reason: 'waits for host b2 to be reachable again' });
+  });
+
   it('keeps a task that names a host on that host, waiting for a worker there even when others are free', () => {
     expect(placeTask({ host: 'b1' }, machines, new Map())).toEqual({ ok: true, host: 'b1' });
     expect(placeTask({ host: 'b1' }, machines, new Map([['b1', 1]]))).toEqual({ ok: false, reason: 'waits for a worker on b1' });
@@ -63,6 +79,16 @@ describe('planDispatch with hosts', () => {
     expect(Object.fromEntries(plan.placed)).toEqual({ 2: null, 3: 'b1', 4: 'b2' });
     expect(plan.waiting.get(5)).toBe('waits for a worker');
     expect(plan.waiting.get(6)).toBe('waits for a worker on b1');
+  });
+
+  it('counts a task stalled on a host whose agent still runs there against that host’s cap', () => {
+    const s = stateWith([{ state: 'stalled', host: 'b1' }, { host: 'b1' }, { state: 'stalled', host: 'b1' }, { host: 'b1' }]);
+    // #1's agent runs on there (its session is open); #3's ended: it holds no worker.
+    const sessions = (open: boolean) => [{ n: 1, agent: 'shell', pid: 42, pidStart: null, startedAt: '', endedAt: open ? null : 'x', exitCode: null }];
+    const tasks = s.tasks.map((t) => (t.id === 1 ? { ...t, sessions: sessions(true) } : t.id === 3 ? { ...t, sessions: sessions(false) } : t));
+    const plan = planDispatch({ ...s, tasks } as typeof s, { maxWorkers: 1, hosts: machines.slice(1) });
+    expect(plan.start).toEqual([]);
+    expect(plan.waiting.get(2)).toBe('waits for a worker on b1');
   });
 
   it('without hosts behaves as before: everything here', () => {
