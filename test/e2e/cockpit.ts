@@ -118,6 +118,15 @@ export function status(repo: TempRepo): Promise<StatusJson> {
   return musterJson<StatusJson>(repo.dir, ['status']);
 }
 
+/**
+ * The pid of task `id`'s current agent, once the supervisor recorded it. Its output on a screen
+ * is no proof: the supervisor records the pid after the spawn returns, and the agent can print first.
+ */
+export async function agentPid(repo: TempRepo, id: number): Promise<number> {
+  const t = await waitForTaskState(repo, id, (x) => x.state === 'running' && x.sessions.at(-1)?.pid != null, 'running, its agent started');
+  return t.sessions.at(-1)!.pid!;
+}
+
 /** Polls `muster status --json` until task `id` satisfies `pred`. */
 export async function waitForTaskState(repo: TempRepo, id: number, pred: (t: TaskJson) => boolean, what: string): Promise<TaskJson> {
   let last: StatusJson | null = null;

@@ -1,15 +1,22 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, muster, musterJson, stopDaemon, testEnv } from '../../helpers/cli.js';
+import { clientFor } from '../../helpers/supervisor.js';
 import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let repo: TempRepo;
 beforeEach(async () => {
   repo = createTempRepo();
-  // Tasks exist as lock owners only: nothing is dispatched.
-  await muster(repo.dir, ['pause']);
-  for (const t of ['one', 'two', 'three']) await musterJson(repo.dir, ['task', 'add', t, '--risk', 'low']);
+  // Tasks exist as lock owners only: nothing is dispatched. Set up from this process (the
+  // CLI is what the tests themselves run): four node starts a test added up.
+  const client = await clientFor(repo.dir);
+  try {
+    await client.call('dispatch.pause', {});
+    for (const title of ['one', 'two', 'three']) await client.call('task.add', { title, risk: 'low' });
+  } finally {
+    client.close();
+  }
 });
 afterEach(async () => {
   await stopDaemon(repo.dir);
@@ -107,7 +114,6 @@ done`;
     expect((await acquire(['notes.md', '--task', '1', '--ttl', '1s'])).code).toBe(0);
     await waitFor(async () => (await musterJson<{ state: string }[]>(repo.dir, ['lock', 'list']))[0]?.state === 'stale', {
       what: 'the lock to go stale',
-      timeout: 5000,
     });
     // Task 1 never started, so its branch holds no change: the stale lock passes on.
     const r = await acquire(['notes.md', '--task', '2']);
