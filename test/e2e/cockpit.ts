@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { createAgentRepo } from '../helpers/agent-repo.js';
 import { BIN, musterJson, stopDaemon } from '../helpers/cli.js';
+import { clientFor } from '../helpers/supervisor.js';
 import type { TempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 import { lastRow, type ModeFlags, PROMPT, TmuxTerminal, visible } from './tmux.js';
@@ -127,12 +128,22 @@ export async function agentPid(repo: TempRepo, id: number): Promise<number> {
   return t.sessions.at(-1)!.pid!;
 }
 
-/** Polls `muster status --json` until task `id` satisfies `pred`. */
+/** What `muster status --json` says of the tasks, asked from this process: a poll is no node start. */
+async function tasksNow(repo: TempRepo): Promise<TaskJson[]> {
+  const client = await clientFor(repo.dir);
+  try {
+    return (await client.call('status', {})).tasks;
+  } finally {
+    client.close();
+  }
+}
+
+/** Polls the supervisor's status until task `id` satisfies `pred`. */
 export async function waitForTaskState(repo: TempRepo, id: number, pred: (t: TaskJson) => boolean, what: string): Promise<TaskJson> {
-  let last: StatusJson | null = null;
+  let last: { tasks: TaskJson[] } | null = null;
   return waitFor(
     async () => {
-      last = await status(repo);
+      last = { tasks: await tasksNow(repo) };
       const t = last.tasks.find((x) => x.id === id);
       return t && pred(t) ? t : null;
     },

@@ -103,5 +103,6 @@ describe('quitting the cockpit', () => {
       await term.waitForScreen((s) => s.trim() === PROMPT.trim(), 'a cleared screen');
     }
     expect(rounds).toEqual([[], [], [], []]);
-  });
+    // Four cockpits and four supervisors in turn: 45 s alone, over the 60 s default at load 20.
+  }, 240_000);
 });
