@@ -34,8 +34,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // A backstop only: every wait has its own timeout. A test of several waits needs more than
+    // 60 s at CI's load of 15–24 (the four-cockpit quit test did).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Integration tests each use their own temp repo, socket and tmux server, and mostly wait
     // on git and child processes: three at a time keep 2 cores busy (vitest would run one).
     fileParallelism: true,

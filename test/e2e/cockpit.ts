@@ -148,7 +148,7 @@ export async function waitForTaskState(repo: TempRepo, id: number, pred: (t: Tas
       return t && pred(t) ? t : null;
     },
     {
-      timeout: 30_000,
+      timeout: 60_000,
       interval: 150,
       what: `#${id} ${what}`,
       describe: () =>
