@@ -58,7 +58,7 @@ describe('attaching to an agent', () => {
         () => false,
       );
       if (!attached) continue;
-      const whole = await term.waitForText(text, { timeout: 1_500 }).then(
+      const whole = await term.waitForText(text, { timeout: 10_000 }).then(
         () => true,
         () => false,
       );

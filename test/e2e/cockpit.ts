@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { createAgentRepo } from '../helpers/agent-repo.js';
 import { BIN, musterJson, stopDaemon } from '../helpers/cli.js';
+import { clientFor } from '../helpers/supervisor.js';
 import type { TempRepo } from '../helpers/temp-repo.js';
 import { waitFor } from '../helpers/wait.js';
 import { lastRow, type ModeFlags, PROMPT, TmuxTerminal, visible } from './tmux.js';
@@ -118,17 +119,36 @@ export function status(repo: TempRepo): Promise<StatusJson> {
   return musterJson<StatusJson>(repo.dir, ['status']);
 }
 
-/** Polls `muster status --json` until task `id` satisfies `pred`. */
+/**
+ * The pid of task `id`'s current agent, once the supervisor recorded it. Its output on a screen
+ * is no proof: the supervisor records the pid after the spawn returns, and the agent can print first.
+ */
+export async function agentPid(repo: TempRepo, id: number): Promise<number> {
+  const t = await waitForTaskState(repo, id, (x) => x.state === 'running' && x.sessions.at(-1)?.pid != null, 'running, its agent started');
+  return t.sessions.at(-1)!.pid!;
+}
+
+/** What `muster status --json` says of the tasks, asked from this process: a poll is no node start. */
+async function tasksNow(repo: TempRepo): Promise<TaskJson[]> {
+  const client = await clientFor(repo.dir);
+  try {
+    return (await client.call('status', {})).tasks;
+  } finally {
+    client.close();
+  }
+}
+
+/** Polls the supervisor's status until task `id` satisfies `pred`. */
 export async function waitForTaskState(repo: TempRepo, id: number, pred: (t: TaskJson) => boolean, what: string): Promise<TaskJson> {
-  let last: StatusJson | null = null;
+  let last: { tasks: TaskJson[] } | null = null;
   return waitFor(
     async () => {
-      last = await status(repo);
+      last = { tasks: await tasksNow(repo) };
       const t = last.tasks.find((x) => x.id === id);
       return t && pred(t) ? t : null;
     },
     {
-      timeout: 30_000,
+      timeout: 60_000,
       interval: 150,
       what: `#${id} ${what}`,
       describe: () =>

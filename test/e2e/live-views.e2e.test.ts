@@ -31,7 +31,6 @@ describe('views follow the supervisor', () => {
     const both = await term.waitForScreen(
       (s) => s.includes(`main@${after}`) && mergesHead(s).startsWith(`Target main@${after}`),
       'the new tip in the header and the merges view',
-      { timeout: 10_000 },
     );
     expect(mergesHead(both)).not.toContain('merging #1');
     expect(mergesHead(both)).toContain('u undoes the merge of #1');
@@ -39,9 +38,7 @@ describe('views follow the supervisor', () => {
     term.sendKeys('u');
     await term.waitForText(`Undo the merge of #1 feature? main goes back from ${after} to ${before}`);
     term.sendKeys('y');
-    const undone = await term.waitForScreen((s) => mergesHead(s).startsWith(`Target main@${before}`), 'the merges view back at the old tip', {
-      timeout: 10_000,
-    });
+    const undone = await term.waitForScreen((s) => mergesHead(s).startsWith(`Target main@${before}`), 'the merges view back at the old tip');
     expect(mergesHead(undone)).not.toContain('u undoes');
     await waitForTaskState(repo, 1, (t) => t.state === 'review', 'back in review');
   });

@@ -99,11 +99,14 @@ describe("the README's quick start", () => {
     expect(use.at(-1)).toBe('muster');
     term.run('muster');
     await term.waitForText(['#1 · Fix the login redirect · shell', /task-1\S*[#$] ?/], { timeout: 30_000 });
-    const status = JSON.parse(execFileSync(join(prefix, 'bin', 'muster'), ['status', '--json'], { cwd: repo.dir, env, encoding: 'utf8' })) as {
-      tasks: { state: string; sessions: { pid: number | null }[] }[];
-    };
-    expect(status.tasks[0]).toMatchObject({ state: 'running' });
-    const pid = status.tasks[0]!.sessions[0]!.pid!;
+    const [dir, installed] = [repo.dir, join(prefix, 'bin', 'muster')];
+    const status = () =>
+      JSON.parse(execFileSync(installed, ['status', '--json'], { cwd: dir, env, encoding: 'utf8' })) as {
+        tasks: { state: string; sessions: { pid: number | null }[] }[];
+      };
+    expect(status().tasks[0]).toMatchObject({ state: 'running' });
+    // The bash prompt on screen comes before the supervisor has recorded the pid, possibly.
+    const pid = await waitFor(() => status().tasks[0]!.sessions[0]?.pid, { what: 'the agent pid to be recorded' });
     await waitFor(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bash', { what: 'the agent process to be bash' });
   }, 420_000);
 });

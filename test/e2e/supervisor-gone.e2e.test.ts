@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { daemonPid, isAlive, muster } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
-import { addTask, status, useE2e, VIEW_TABS } from './cockpit.js';
+import { addTask, agentPid, status, useE2e, VIEW_TABS } from './cockpit.js';
 import { lastRow, visible } from './tmux.js';
 
 const e2e = useE2e();
@@ -31,7 +31,7 @@ describe('the supervisor going away under an open cockpit', () => {
     await addTask(repo, 'worker', ['@print still working', '@wait-input', '@print heard after the crash', '@stay']);
     const term = await e2e.cockpit(repo, { cols: 120, rows: 30 });
     await term.waitForText(['still working', 'waiting for input>']);
-    const agent = (await status(repo)).tasks.find((t) => t.id === 1)!.sessions[0]!.pid!;
+    const agent = await agentPid(repo, 1);
     const pid = daemonPid(repo.dir)!;
     process.kill(pid, 'SIGKILL');
     await waitFor(() => !isAlive(pid), { what: `supervisor pid ${pid} to die` });

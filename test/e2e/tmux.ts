@@ -141,7 +141,7 @@ export class TmuxTerminal {
         last = this.capture({ colour: opts.colour });
         return pred(last) ? last : null;
       },
-      { timeout: opts.timeout ?? 20_000, interval: opts.interval ?? 50, what, describe: () => visible(last) },
+      { timeout: opts.timeout ?? 30_000, interval: opts.interval ?? 50, what, describe: () => visible(last) },
     );
   }
 
@@ -190,7 +190,7 @@ export class TmuxTerminal {
         return last === 'bash 0';
       },
       {
-        timeout: opts.timeout ?? 20_000,
+        timeout: opts.timeout ?? 30_000,
         interval: 50,
         what: 'the shell back in the foreground on the normal screen',
         describe: () => `pane_current_command alternate_on: ${last}\n${visible(this.capture())}`,

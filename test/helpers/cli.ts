@@ -1,6 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { MusterClient } from '../../src/client/client.js';
+import { connect } from '../../src/client/connect.js';
 import { startOf } from './processes.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/muster.js');
@@ -75,12 +77,36 @@ export function workerPid(repoDir: string): number | null {
 /** Stops a test repository's supervisor for sure: politely, then by signal; and its terminal worker (with the agents in it). */
 export async function stopDaemon(repoDir: string): Promise<void> {
   const holder = daemonHolder(repoDir);
-  spawnSync(process.execPath, [BIN, 'stop'], { cwd: repoDir, env: testEnv(), timeout: 20_000 });
+  await stopPolitely(repoDir);
   // A lock left by a killed supervisor names a pid that may belong to another process by now
   // (the suite goes through 32,768 pids in minutes): only the same process is killed.
   if (holder && holder.startTime !== null && startOf(holder.pid) === holder.startTime) process.kill(holder.pid, 'SIGKILL');
   const worker = workerPid(repoDir);
   if (worker && isWorkerOf(worker, repoDir)) process.kill(worker, 'SIGKILL');
+}
+
+/**
+ * What `muster stop` does, from this process: every test ends with it, and a node start of
+ * the CLI for each one added up to minutes of a loaded 2-core machine. Asks the supervisor to
+ * stop and waits until it hangs up, for at most 20 s (the caller then kills what is left).
+ */
+async function stopPolitely(repoDir: string): Promise<void> {
+  let client: MusterClient | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = (async () => {
+    try {
+      ({ client } = await connect({ cwd: repoDir, autostart: false }));
+    } catch {
+      return; // none runs (or the repository is gone): nothing to ask
+    }
+    const c = client;
+    const gone = new Promise<void>((resolve) => c.onDisconnect(resolve));
+    await c.call('daemon.stop', {}).catch(() => undefined);
+    await gone;
+  })();
+  await Promise.race([stop, new Promise<void>((resolve) => (timer = setTimeout(resolve, 20_000)))]);
+  clearTimeout(timer);
+  (client as MusterClient | null)?.close();
 }
 
 /** Whether `pid` is still this repository's terminal worker (its pid file outlives it, and pids are reused). */

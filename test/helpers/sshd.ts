@@ -106,7 +106,7 @@ export async function startSshHost(): Promise<SshHost> {
     sshd.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
     let exited = false;
     sshd.once('exit', () => (exited = true));
-    await waitFor(() => exited || log.includes('Server listening'), { timeout: 10_000, what: 'sshd to listen', describe: () => log });
+    await waitFor(() => exited || log.includes('Server listening'), { timeout: 30_000, what: 'sshd to listen', describe: () => log });
     if (exited) {
       if (attempt < 5 && /Bind to port|Address already in use/.test(log)) continue;
       throw new Error(`sshd did not start:\n${log}`);

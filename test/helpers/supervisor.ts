@@ -16,8 +16,12 @@ export async function task(client: MusterClient, id: number): Promise<TaskView> 
   return client.call('task.show', { id });
 }
 
-/** Waits until task `id` satisfies `pred`, printing every task on timeout, and the screen, processes and logs behind it. */
-export async function waitForTask(client: MusterClient, id: number, pred: (t: TaskView) => boolean, what: string, timeout = 30_000): Promise<TaskView> {
+/**
+ * Waits until task `id` satisfies `pred`, printing every task on timeout, and the screen, processes and logs behind it.
+ * An agent's run takes seconds alone, but each commit runs muster's hooks (a node start for the
+ * lock guard): at CI's load of 15–24 two commits took over 20 s once (merge-queue, squash).
+ */
+export async function waitForTask(client: MusterClient, id: number, pred: (t: TaskView) => boolean, what: string, timeout = 60_000): Promise<TaskView> {
   return waitFor(
     async () => {
       const t = await task(client, id);

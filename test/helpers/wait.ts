@@ -6,7 +6,8 @@ export async function waitFor<T>(
   check: () => T | Promise<T>,
   opts: { timeout?: number; interval?: number; describe?: () => string | Promise<string>; what?: string } = {},
 ): Promise<NonNullable<T>> {
-  const timeout = opts.timeout ?? 20_000;
+  // Generous: CI runs at a load of up to ~24 on 2 cores, and a wait only lasts this long when it fails.
+  const timeout = opts.timeout ?? 30_000;
   const deadline = Date.now() + timeout;
   let lastError: unknown;
   for (;;) {

@@ -12,7 +12,7 @@ import { clientFor, inState, screenOf, waitForTask as waitForTaskState } from '.
 const SLOW = 120_000;
 
 /** Waits for a task's state and, on timeout, shows the agent's screen too (what Claude Code was asking). */
-async function waitForTask(c: MusterClient, id: number, pred: Parameters<typeof waitForTaskState>[2], what: string, timeout = 20_000) {
+async function waitForTask(c: MusterClient, id: number, pred: Parameters<typeof waitForTaskState>[2], what: string, timeout = 60_000) {
   try {
     return await waitForTaskState(c, id, pred, what, timeout);
   } catch (e) {

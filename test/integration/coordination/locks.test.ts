@@ -1,20 +1,59 @@
 import { spawn } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, muster, musterJson, stopDaemon, testEnv } from '../../helpers/cli.js';
+import { clientFor } from '../../helpers/supervisor.js';
 import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let repo: TempRepo;
-beforeEach(async () => {
-  repo = createTempRepo();
-  // Tasks exist as lock owners only: nothing is dispatched.
-  await muster(repo.dir, ['pause']);
-  for (const t of ['one', 'two', 'three']) await musterJson(repo.dir, ['task', 'add', t, '--risk', 'low']);
-});
-afterEach(async () => {
+
+/** A repository whose supervisor has tasks #1, #2 and #3 as lock owners only: nothing is dispatched. */
+async function ownersRepo(): Promise<TempRepo> {
+  const r = createTempRepo();
+  // Set up from this process (the CLI is what the tests themselves run).
+  const client = await clientFor(r.dir);
+  try {
+    await client.call('dispatch.pause', {});
+    for (const title of ['one', 'two', 'three']) await client.call('task.add', { title, risk: 'low' });
+  } finally {
+    client.close();
+  }
+  return r;
+}
+
+async function dropRepo(): Promise<void> {
   await stopDaemon(repo.dir);
   repo.cleanup();
-});
+}
+
+/** Each test of `body` gets a repository and a supervisor of its own. */
+function eachFresh(): void {
+  beforeEach(async () => {
+    repo = await ownersRepo();
+  });
+  afterEach(dropRepo);
+}
+
+/**
+ * The tests of `body` share one supervisor (a start and a stop per test were most of their
+ * time), each starting with no lock held: the tasks' locks are released before it.
+ */
+function shared(): void {
+  beforeAll(async () => {
+    repo = await ownersRepo();
+  });
+  afterAll(dropRepo);
+  beforeEach(async () => {
+    const client = await clientFor(repo.dir);
+    try {
+      for (const task of [1, 2, 3]) await client.call('lock.release', { all: true, task });
+      const left = await client.call('lock.list', {});
+      if (left.length) throw new Error(`a test left locks no task owns: ${JSON.stringify(left)}; give it a fresh repository`);
+    } finally {
+      client.close();
+    }
+  });
+}
 
 interface Denied {
   granted: false;
@@ -26,6 +65,8 @@ async function acquire(args: string[]) {
 }
 
 describe('muster lock', () => {
+  shared();
+
   it.each([
     ['write vs write on a file', ['src/a.ts'], ['src/a.ts'], 'write'],
     ['read vs write', ['src/a.ts', '--mode', 'read'], ['src/a.ts'], 'write'],
@@ -77,37 +118,10 @@ describe('muster lock', () => {
     expect((JSON.parse(r.stdout) as Denied).conflicts[0]?.holder).toEqual({ task: 1 });
   });
 
-  it('never lets 10 contending processes hold one write lock at once', async () => {
-    const cs = `${repo.root}/critical-section`;
-    const script = `for i in 1 2 3; do
-  "${process.execPath}" "${BIN}" lock acquire the-resource --wait 150 >/dev/null || exit 1
-  mkdir "${cs}" 2>/dev/null || { echo overlap >> "${repo.root}/violations"; }
-  sleep 0.05
-  rmdir "${cs}" 2>/dev/null
-  "${process.execPath}" "${BIN}" lock release the-resource >/dev/null || exit 1
-done`;
-    const codes = await Promise.all(
-      Array.from(
-        { length: 10 },
-        () =>
-          new Promise<number>((resolve) =>
-            spawn('bash', ['-c', script], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' }).on('close', (c) => resolve(c ?? -1)),
-          ),
-      ),
-    );
-    expect(codes).toEqual(Array(10).fill(0));
-    expect(() => repo.git('status')).not.toThrow();
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(`${repo.root}/violations`)).toBe(false);
-    const events = (await import('node:fs')).readFileSync(`${repo.dir}/.git/muster/events.jsonl`, 'utf8');
-    expect(events.match(/"kind":"lock-granted"/g)).toHaveLength(30);
-  }, 180_000);
-
   it('turns a lock stale after its TTL and lets another owner take it over when the holder has no change there', async () => {
     expect((await acquire(['notes.md', '--task', '1', '--ttl', '1s'])).code).toBe(0);
     await waitFor(async () => (await musterJson<{ state: string }[]>(repo.dir, ['lock', 'list']))[0]?.state === 'stale', {
       what: 'the lock to go stale',
-      timeout: 5000,
     });
     // Task 1 never started, so its branch holds no change: the stale lock passes on.
     const r = await acquire(['notes.md', '--task', '2']);
@@ -147,6 +161,37 @@ done`;
     expect(JSON.parse(held.stdout)).toMatchObject({ free: false, conflicts: [{ holder: { task: 1 } }] });
     expect((await muster(repo.dir, ['lock', 'check', 'src/x.ts', '--task', '1'])).code).toBe(0);
   });
+});
+
+// These read the whole audit log, or leave an operator lock behind that no task's release frees.
+describe('muster lock, each test on its own supervisor', () => {
+  eachFresh();
+
+  it('never lets 10 contending processes hold one write lock at once', async () => {
+    const cs = `${repo.root}/critical-section`;
+    const script = `for i in 1 2 3; do
+  "${process.execPath}" "${BIN}" lock acquire the-resource --wait 150 >/dev/null || exit 1
+  mkdir "${cs}" 2>/dev/null || { echo overlap >> "${repo.root}/violations"; }
+  sleep 0.05
+  rmdir "${cs}" 2>/dev/null
+  "${process.execPath}" "${BIN}" lock release the-resource >/dev/null || exit 1
+done`;
+    const codes = await Promise.all(
+      Array.from(
+        { length: 10 },
+        () =>
+          new Promise<number>((resolve) =>
+            spawn('bash', ['-c', script], { cwd: repo.dir, env: testEnv(), stdio: 'ignore' }).on('close', (c) => resolve(c ?? -1)),
+          ),
+      ),
+    );
+    expect(codes).toEqual(Array(10).fill(0));
+    expect(() => repo.git('status')).not.toThrow();
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${repo.root}/violations`)).toBe(false);
+    const events = (await import('node:fs')).readFileSync(`${repo.dir}/.git/muster/events.jsonl`, 'utf8');
+    expect(events.match(/"kind":"lock-granted"/g)).toHaveLength(30);
+  }, 180_000);
 
   it('lets the operator steal a lock', async () => {
     await acquire(['x.txt', '--task', '1']);

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadStore } from '../../../src/adapters/store/store-load.js';
 import { connect } from '../../../src/client/connect.js';
 import { daemonPid, isAlive, muster, musterJson, stopDaemon, testEnv, BIN } from '../../helpers/cli.js';
@@ -173,26 +173,39 @@ describe('the supervisor', () => {
 });
 
 describe('bad input', () => {
-  it.each([
-    ['an empty title', ['task', 'add', ''], /A task needs a title/],
-    ['an unknown risk', ['task', 'add', 'x', '--risk', 'extreme'], /Unknown risk "extreme": use low, medium or high/],
-    ['an unknown dependency', ['task', 'add', 'x', '--after', '42'], /there is no task #42/],
-    ['a dependency cycle', ['task', 'add', 'x', '--after', '1'], /dependency cycle: #1 -> #1/],
-    ['a malformed id', ['task', 'show', 'abc'], /a number such as 3 or #3, not "abc"/],
-    ['an unknown task', ['task', 'show', '9'], /No task #9/],
-    ['an unknown option', ['task', 'add', 'x', '--colour', 'red'], /unknown option '--colour'/],
-    ['a move without a direction', ['task', 'move', '1'], /exactly one of --up, --down, --top or --to N/],
-  ])('%s exits 2 with a message that says what to fix, and adds nothing', async (_name, args, message) => {
-    const r = await muster(repo.dir, args);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(message);
-    expect(existsSync(join(repo.dir, '.git', 'muster', 'state.json')) ? storeOnDisk(repo.dir).tasks : []).toEqual([]);
-  });
+  // Refusals of one supervisor's requests: they share it (a start and a stop each were most of
+  // their time), and each checks that none of them added anything.
+  describe('to a running supervisor', () => {
+    let shared: TempRepo;
+    beforeAll(() => {
+      shared = createTempRepo();
+    });
+    afterAll(async () => {
+      await stopDaemon(shared.dir);
+      shared.cleanup();
+    });
 
-  it('prints the error as JSON too when --json is given', async () => {
-    const r = await muster(repo.dir, ['task', 'add', 'x', '--after', '7', '--json']);
-    expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'bad-input', message: expect.stringContaining('no task #7') } });
+    it.each([
+      ['an empty title', ['task', 'add', ''], /A task needs a title/],
+      ['an unknown risk', ['task', 'add', 'x', '--risk', 'extreme'], /Unknown risk "extreme": use low, medium or high/],
+      ['an unknown dependency', ['task', 'add', 'x', '--after', '42'], /there is no task #42/],
+      ['a dependency cycle', ['task', 'add', 'x', '--after', '1'], /dependency cycle: #1 -> #1/],
+      ['a malformed id', ['task', 'show', 'abc'], /a number such as 3 or #3, not "abc"/],
+      ['an unknown task', ['task', 'show', '9'], /No task #9/],
+      ['an unknown option', ['task', 'add', 'x', '--colour', 'red'], /unknown option '--colour'/],
+      ['a move without a direction', ['task', 'move', '1'], /exactly one of --up, --down, --top or --to N/],
+    ])('%s exits 2 with a message that says what to fix, and adds nothing', async (_name, args, message) => {
+      const r = await muster(shared.dir, args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(join(shared.dir, '.git', 'muster', 'state.json')) ? storeOnDisk(shared.dir).tasks : []).toEqual([]);
+    });
+
+    it('prints the error as JSON too when --json is given', async () => {
+      const r = await muster(shared.dir, ['task', 'add', 'x', '--after', '7', '--json']);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'bad-input', message: expect.stringContaining('no task #7') } });
+    });
   });
 
   it.each([

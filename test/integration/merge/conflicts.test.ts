@@ -44,14 +44,14 @@ async function twoAgents(a: string, b: string, setup?: (r: TempRepo) => void): P
 }
 
 async function scanUntil(c: MusterClient, pred: (cs: ConflictView[]) => boolean): Promise<ConflictView[]> {
-  const deadline = Date.now() + 15_000;
   let last: ConflictView[] = [];
-  while (Date.now() < deadline) {
-    last = await c.call('conflicts', { fresh: true });
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`conflicts never matched; last: ${JSON.stringify(last, null, 1)}`);
+  return waitFor(
+    async () => {
+      last = await c.call('conflicts', { fresh: true });
+      return pred(last) ? last : null;
+    },
+    { timeout: 30_000, interval: 100, what: 'the conflicts to match', describe: () => JSON.stringify(last, null, 1) },
+  );
 }
 
 /** The conflict-found records of the audit log, as `kind tasks`. */
