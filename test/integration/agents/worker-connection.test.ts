@@ -43,16 +43,11 @@ describe('the connection to the terminal worker', () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
     let seen = '';
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      (data) => {
-        seen += data;
-        throw new Error('a receiver that fails');
-      },
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, (data) => {
+      seen += data;
+      throw new Error('a receiver that fails');
+    });
+    host.listen?.(true);
     const p = program(repo.dir);
     const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     let exit: ProcessExit | null = null;
@@ -67,13 +62,8 @@ describe('the connection to the terminal worker', () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
     let seen = '';
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      (data) => (seen += data),
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, (data) => (seen += data));
+    host.listen?.(true);
     const p = program(repo.dir);
     const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     await waitFor(() => seen.includes('started'), { what: 'the output', describe: () => seen });
@@ -94,13 +84,7 @@ describe('the connection to the terminal worker', () => {
   it('after shutdown starts no worker again: a late resize or run does not bring one back', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      () => undefined,
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
     const proc = await host.run(['sh', '-c', 'exit 0'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: false });
     await proc.exited;
     const first = workerPid(repo.dir)!;
@@ -118,13 +102,7 @@ describe('the connection to the terminal worker', () => {
   it('gives up on a worker that does not answer (stopped): start fails with a clear error instead of hanging', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      () => undefined,
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
     await host.run(['sh', '-c', 'sleep 100'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     const pid = worker.pid;
     worker.detach();
