@@ -16,6 +16,8 @@ const TAIL_LINES = 3;
 export class EmulatedScreen {
   readonly emulator: Emulator;
   private readonly views = new Map<string, RowStream>();
+  /** Views asked for and not made yet (waiting for the parser): one closed meanwhile is not made. */
+  private readonly opening = new Set<string>();
   /** When output last came (0: never). */
   lastOutputAt = 0;
   /** Whether an earlier screen was put here (the worker's tail, or the last screen of the log). */
@@ -73,15 +75,17 @@ export class EmulatedScreen {
    * changed rows to `send`, the first once the output so far is parsed, so it shows all of it.
    */
   async view(key: string, spec: ViewSpec, send: (frame: RowFrameView | ScreenFrameView) => void): Promise<void> {
+    if (!this.views.has(key)) this.opening.add(key);
     await this.emulator.flush();
     const size = { width: spec.width, height: spec.height };
     const opts = { color: spec.color, cursor: spec.cursor };
     const open = this.views.get(key);
     if (open) open.update(size, opts);
-    else this.views.set(key, new RowStream(this.task, this.emulator.term, size, opts, send, spec.screen));
+    else if (this.opening.delete(key)) this.views.set(key, new RowStream(this.task, this.emulator.term, size, opts, send, spec.screen));
   }
 
   unview(key: string): void {
+    this.opening.delete(key);
     this.views.get(key)?.close();
     this.views.delete(key);
   }
@@ -120,6 +124,7 @@ export class EmulatedScreen {
   }
 
   dispose(): void {
+    this.opening.clear();
     for (const v of this.views.values()) v.close();
     this.views.clear();
     this.emulator.dispose();
