@@ -5,20 +5,14 @@ import { showsAgentActivity } from '../core/task-states.js';
 import { formatId, type Activity, type ActivityStatus, type TaskId } from '../core/task.js';
 import type { ProcStat } from '../adapters/proc/proc-table.js';
 import { RUN_MARKER_VAR } from '../adapters/proc/run-marker.js';
-import { replayScreen } from '../adapters/pty/emulator.js';
 import { EMULATED_HISTORY, TaskTerminal, type ProcessExit, type RunningProcess } from '../adapters/pty/task-terminal.js';
 import type { TerminalWorker } from '../adapters/worker/terminal-worker.js';
-import { readLogTail } from '../adapters/pty/terminal-log.js';
 import { agentPresets } from '../config/schema.js';
 import type { ProcessWarden } from './process-warden.js';
 import { RemoteHosts } from './remote-hosts.js';
 import type { StateCell } from './state-cell.js';
 import { TerminalSizes } from './terminal-sizes.js';
 import { ensureDir, pathExists } from '../adapters/fs/files.js';
-
-/** How much of an old log a restored terminal replays, and how many of its lines it keeps. */
-const SEED_BYTES = 512 * 1024;
-const SEED_LINES = EMULATED_HISTORY;
 
 interface Live {
   session: number;
@@ -67,11 +61,12 @@ export class AgentRuntime {
       const receive = (data: string): void => made?.received(data);
       const seed = (tail: string): void => made?.seed(tail);
       if (remote) this.remoteTasks.add(id);
-      // A task on another host has its terminal and log there, under the worker's work directory.
+      // A task on another host has its terminal and log there, under the worker's work directory,
+      // and its output comes here to be emulated; the local worker emulates its own terminals.
       const host = remote
         ? this.remotes.worker(remote).host(id, { ...log, file: join(this.remotes.repoKey, 'tasks', String(id), 'terminal.log') }, { cols, rows }, receive, seed)
-        : this.worker.host(id, log, { cols, rows }, receive, seed);
-      made = new TaskTerminal({ cols, rows, scrollback: cfg.scrollback, host });
+        : this.worker.host(id, log, { cols, rows }, Math.min(cfg.scrollback, EMULATED_HISTORY), receive);
+      made = new TaskTerminal({ task: id, cols, rows, scrollback: cfg.scrollback, host });
       t = made;
       this.terminals.set(id, t);
     }
@@ -96,13 +91,8 @@ export class AgentRuntime {
     const t = this.terminal(id);
     const log = join(this.cell.ctx.paths.tasksDir, String(id), 'terminal.log');
     if (this.isRunning(id) || !pathExists(log)) return t;
-    const cfg = this.cell.config.terminal;
-    const screen = await replayScreen(readLogTail(log, cfg.log_keep, SEED_BYTES), t.cols, t.rows, Math.min(cfg.scrollback, SEED_LINES));
-    // Only onto a terminal nothing wrote to meanwhile (a retry may have started in it).
-    if (t.lastOutputAt === 0 && !this.isRunning(id) && !t.seeded) {
-      t.seeded = true;
-      t.emulator.write(screen);
-    }
+    // Where the screen is emulated; only onto one nothing wrote to (a retry may have started in it).
+    await t.screen.seedFromLog();
     return t;
   }
 
@@ -242,10 +232,7 @@ export class AgentRuntime {
       // Worktree and setup commands come first: no agent yet is not an agent that exited.
       const session = task.sessions.at(-1);
       if (!this.live.has(task.id) && session && session.pid === null && session.endedAt === null) continue;
-      const tail = term.emulator
-        .screenLines()
-        .filter((l) => l.trim())
-        .slice(-3);
+      const tail = term.screen.tail();
       const patterns = (presets[task.agent]?.waiting_patterns ?? []).map((p) => new RegExp(p, 'm'));
       const judged = judgeActivity({
         reported: this.reported.get(task.id) ?? null,

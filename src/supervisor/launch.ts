@@ -122,7 +122,7 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
   const pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
     void (async () => {
       unsubscribe();
-      await term.emulator.flush();
+      await term.screen.settle();
       const failed = exit.exitCode === 1 ? execFailure(early) : null;
       const untold = failed ? unstartedConversations(mustGet(sup, id).conversations, wiring.conversation, before) : null;
       if (untold) await sup.patchTask(id, { conversations: untold });

@@ -39,7 +39,7 @@ export function reattachAgents(runtime: AgentRuntime, sessions: AgentSessions, a
   for (const a of agents) {
     runtime.reattach(a.task, a.session, a.proc, (exit, stoppedByUs) => {
       void (async () => {
-        await runtime.existingTerminal(a.task)?.emulator.flush();
+        await runtime.existingTerminal(a.task)?.screen.settle();
         await sessions.exited(a.task, a.session, exit, stoppedByUs);
       })();
     });

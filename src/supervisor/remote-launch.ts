@@ -91,7 +91,7 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
         .call('snapshot', { repo: remotes.repoKey, task: id })
         .then(() => remotes.fetch(id))
         .catch((e: unknown) => sup.faults.report(`the last work of ${formatId(id)} on ${hostName} was not fetched: ${(e as Error).message}`));
-      await term.emulator.flush();
+      await term.screen.settle();
       const failed = exit.exitCode === 1 ? execFailure(early) : null;
       await l.sessions.exited(id, session, exit, stoppedByUs, failed ? `could not start "${preset.command}" on ${hostName}: ${failed}` : null);
     })();

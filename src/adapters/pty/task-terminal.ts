@@ -1,4 +1,6 @@
-import { Emulator } from './emulator.js';
+import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
+import { EmulatedScreen } from '../worker/emulated-screen.js';
+import type { ScreenHistory, ViewSpec } from '../worker/messages.js';
 
 /**
  * Lines of history the emulator keeps (with their colours); the scrollback view and `muster
@@ -19,9 +21,36 @@ export interface RunningProcess {
   exited: Promise<ProcessExit>;
 }
 
+/** A view of a terminal's screen: frames of changed rows to whoever asked for it. */
+export interface ScreenView {
+  /** A new size or options: the next frame is a full one. */
+  update(spec: ViewSpec): Promise<void>;
+  /** The operator typed into it: the echo is drawn at once. */
+  echo(): void;
+  close(): void;
+}
+
+/** Where a terminal's output is parsed into a screen, and what is asked of that screen. */
+export interface TerminalScreen {
+  /** When output last came, as far as known here (0: never). */
+  readonly lastOutputAt: number;
+  /** The last non-empty lines of the screen, for the activity judgement. */
+  tail(): string[];
+  /** Resolves once the output so far is parsed and the views' frames of it are sent. */
+  settle(): Promise<void>;
+  /** Draws the screen for a view; resolves once the output so far is parsed (the first frame shows all of it). */
+  view(spec: ViewSpec, send: (frame: RowFrameView | ScreenFrameView) => void): Promise<ScreenView>;
+  /** The emulator's history and screen, for the scrollback reader. */
+  history(color: boolean): Promise<ScreenHistory>;
+  /** Puts the last screen the terminal's log leaves onto a screen nothing was written to. */
+  seedFromLog(): Promise<void>;
+  dispose(): void;
+}
+
 /**
- * Where a terminal's processes run and its log is written (the terminal worker): the
- * terminal only emulates. What the programs print comes back through `TaskTerminal.received`.
+ * Where a terminal's processes run and its log is written (the terminal worker). One with a
+ * `screen` emulates the output there too, and sends raw output (`TaskTerminal.received`) only
+ * while someone `listen`s; one without sends all of it, and the terminal emulates it itself.
  */
 export interface TerminalHost {
   /** `outlives`: the program goes on if the supervisor dies (an agent); else it gets a hangup then (a setup command). */
@@ -32,9 +61,13 @@ export interface TerminalHost {
   output(data: string): void;
   signal(sig: NodeJS.Signals): void;
   drain(): Promise<void>;
+  screen?: TerminalScreen;
+  /** Raw output from now on (true) or no more (false): only while something here reads the bytes. */
+  listen?(on: boolean): void;
 }
 
 export interface TaskTerminalOptions {
+  task: number;
   cols: number;
   rows: number;
   scrollback: number;
@@ -42,13 +75,16 @@ export interface TaskTerminalOptions {
 }
 
 /**
- * One task's terminal: a headless emulator that every process of the task (setup commands,
- * then agent sessions) writes into, a bounded log of the raw bytes, and live subscribers.
- * The emulator, not the PTY stream, is what clients see: node-pty may drop the last bytes
- * of a process that exits right after a burst.
+ * One task's terminal: a screen that every process of the task (setup commands, then agent
+ * sessions) writes into, emulated where its host is (the local terminal worker) or here (a
+ * host on another machine), a bounded log of the raw bytes, and live subscribers. The
+ * emulator, not the PTY stream, is what clients see: node-pty may drop the last bytes of a
+ * process that exits right after a burst.
  */
 export class TaskTerminal {
-  readonly emulator: Emulator;
+  readonly screen: TerminalScreen;
+  /** The screen emulated here, when the host sends every byte. */
+  private readonly local: EmulatedScreen | null;
   private readonly host: TerminalHost;
   private readonly listeners = new Set<(data: string) => void>();
   private current: RunningProcess | null = null;
@@ -59,9 +95,6 @@ export class TaskTerminal {
   runEnv: Record<string, string> = {};
   /** Told of every process started here, as soon as it is. */
   onRun: ((proc: RunningProcess) => void) | null = null;
-  lastOutputAt = 0;
-  /** Whether the emulator holds an earlier screen already (from the worker's tail or the log). */
-  seeded = false;
   cols: number;
   rows: number;
 
@@ -69,9 +102,19 @@ export class TaskTerminal {
     this.cols = opts.cols;
     this.rows = opts.rows;
     this.host = opts.host;
-    this.emulator = new Emulator(opts.cols, opts.rows, Math.min(opts.scrollback, EMULATED_HISTORY));
-    // Answers to terminal queries (cursor position, device attributes) go back to the program.
-    this.emulator.term.onData((reply) => void this.write(reply));
+    if (opts.host.screen) {
+      this.local = null;
+      this.screen = opts.host.screen;
+    } else {
+      // Answers to terminal queries (cursor position, device attributes) go back to the program.
+      this.local = new EmulatedScreen(opts.task, opts.cols, opts.rows, Math.min(opts.scrollback, EMULATED_HISTORY), (reply) => void this.write(reply));
+      this.screen = localScreen(this.local);
+    }
+  }
+
+  /** When output last came (0: never). */
+  get lastOutputAt(): number {
+    return this.screen.lastOutputAt;
   }
 
   /**
@@ -112,16 +155,13 @@ export class TaskTerminal {
 
   /** Output of the terminal, as the host streams it (the programs' and muster's notes). */
   received(data: string): void {
-    this.lastOutputAt = Date.now();
-    this.emulator.write(data);
+    this.local?.write(data);
     for (const l of this.listeners) l(data);
   }
 
   /** Output from before this terminal existed (the worker's tail of it): onto the screen, no listener hears it. */
   seed(data: string): void {
-    if (this.seeded || !data) return;
-    this.seeded = true;
-    this.emulator.write(data);
+    this.local?.seed(data);
   }
 
   get running(): boolean {
@@ -144,7 +184,7 @@ export class TaskTerminal {
     if (c === this.cols && r === this.rows) return;
     this.cols = c;
     this.rows = r;
-    this.emulator.resize(c, r);
+    this.local?.resize(c, r);
     this.host.resize(c, r);
   }
 
@@ -153,9 +193,13 @@ export class TaskTerminal {
     return this.host.drain();
   }
 
+  /** The raw output from now on (the host sends it only while someone here reads it). */
   subscribe(listener: (data: string) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (this.listeners.size === 1) this.host.listen?.(true);
+    return () => {
+      if (this.listeners.delete(listener) && !this.listeners.size) this.host.listen?.(false);
+    };
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
@@ -169,7 +213,28 @@ export class TaskTerminal {
   }
 
   dispose(): void {
-    this.emulator.dispose();
+    this.screen.dispose();
     this.listeners.clear();
   }
+}
+
+/** The screen of a terminal emulated here, as a TerminalScreen. */
+function localScreen(s: EmulatedScreen): TerminalScreen {
+  let views = 0;
+  return {
+    get lastOutputAt() {
+      return s.lastOutputAt;
+    },
+    tail: () => s.tail(),
+    settle: () => s.settle(),
+    view: async (spec, send) => {
+      const key = String(++views);
+      await s.view(key, spec, send);
+      return { update: (next) => s.view(key, next, send), echo: () => s.echo(key), close: () => s.unview(key) };
+    },
+    history: (color) => s.history(color),
+    // Its log is on the other host, and its worker's tail came as the seed.
+    seedFromLog: async () => undefined,
+    dispose: () => s.dispose(),
+  };
 }

@@ -1,3 +1,5 @@
+import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
+
 /**
  * What the supervisor and its terminal worker (`muster worker`) say to each other over the
  * worker's Unix socket, one JSON object a line (protocol/ndjson). Both ends are this same
@@ -19,10 +21,16 @@ export interface HostedTerminal {
 export interface WorkerRequests {
   /** Who the worker is and what it hosts. */
   hello: { params: Record<string, never>; result: { pid: number; version: number; terminals: HostedTerminal[] } };
-  /** Opens (or finds) a task's terminal and its log. */
-  /** On another host the log file is relative to the worker's work directory. */
-  open: { params: { task: number; logFile: string; logMaxBytes: number; logKeep: number; cols: number; rows: number }; result: Record<string, never> };
-  /** Starts a program in a new PTY of the task's terminal. */
+  /**
+   * Opens (or finds) a task's terminal and its log. With `scrollback`, the worker emulates its
+   * screen too (that many lines of history), for views, summaries and history asked of it; on
+   * another host the supervisor takes the raw output (`attach`) and emulates it itself.
+   * On another host the log file is relative to the worker's work directory.
+   */
+  open: {
+    params: { task: number; logFile: string; logMaxBytes: number; logKeep: number; cols: number; rows: number; scrollback?: number };
+    result: Record<string, never>;
+  };
   /**
    * Starts a program in a new PTY of the task's terminal. Unless it `outlives` the connection
    * that started it (an agent), it gets the hangup it would have got from a terminal owned by
@@ -32,8 +40,27 @@ export interface WorkerRequests {
     params: { task: number; argv: string[]; cwd: string; env: Record<string, string>; cols: number; rows: number; outlives: boolean };
     result: { pid: number; pty: string | null };
   };
-  /** Streams the task's output to this connection from now on; returns what it kept of the output before (its log's tail). */
+  /** Streams the task's raw output to this connection from now on; returns what it kept of the output before (its log's tail). */
   attach: { params: { task: number }; result: { tail: string; total?: number } };
+  /** Of an emulated terminal: sends this connection its screen summaries (`seen`) from now on; returns the one of now. */
+  watch: { params: { task: number }; result: ScreenSummary };
+  /** Streams (or stops streaming) the task's raw output to this connection (`out`): only while someone reads the bytes. */
+  listen: { params: { task: number; on: boolean }; result: Record<string, never> };
+  /**
+   * Draws the task's screen for a view of this connection (`id`, unique on it) as changed rows
+   * (`frame` events), at most ~30 a second; again with the same id: a new size or options.
+   * Answers once the output so far is parsed, so the first frame shows all of it.
+   */
+  view: { params: { task: number; id: number } & ViewSpec; result: Record<string, never> };
+  unview: { params: { task: number; id: number }; result: Record<string, never> };
+  /** The operator typed into the view: its next frames go out as soon as the echo is parsed. */
+  echo: { params: { task: number; id: number }; result: Record<string, never> };
+  /** The emulator's history and screen for the scrollback reader (rows rendered, and as plain lines to find them in the log). */
+  history: { params: { task: number; color: boolean }; result: ScreenHistory };
+  /** Resolves once the output so far is parsed and the views' frames of it are sent. */
+  settle: { params: { task: number }; result: Record<string, never> };
+  /** Puts the last screen the task's log leaves onto its emulator, unless something was written there already. */
+  seed: { params: { task: number }; result: Record<string, never> };
   write: { params: { task: number; data: string }; result: Record<string, never> };
   resize: { params: { task: number; cols: number; rows: number }; result: Record<string, never> };
   /** Output muster itself adds (a note): logged and streamed like the program's. */
@@ -87,12 +114,42 @@ export interface WorkSnapshot {
   wip: string;
 }
 
+/** How a view draws a task's screen. */
+export interface ViewSpec {
+  width: number;
+  height: number;
+  color: boolean;
+  /** Draw the agent's cursor into the rows as inverse video (the selected pane). */
+  cursor: boolean;
+  /** A full-screen attach: frames say where the real cursor goes and which input modes the agent wants. */
+  screen: boolean;
+}
+
+/** What the activity judgement reads of a screen, instead of every byte of output. */
+export interface ScreenSummary {
+  /** Milliseconds since the last output, as the worker measured it then; null: none yet. */
+  ago: number | null;
+  /** The last non-empty lines of the screen. */
+  tail: string[];
+}
+
+export interface ScreenHistory {
+  width: number;
+  /** The history rows the screen follows on from, then the screen, rendered (colours as asked). */
+  recent: string[];
+  /** The same rows as plain logical lines (wrapped rows joined), to find where they start in the log. */
+  own: string[];
+}
+
 /**
- * Unasked: output of a task's terminal (to connections attached to it), exits, and (on another
- * host) new work snapshotted in a task's worktree (to every connection).
+ * Unasked: raw output of a task's terminal (to connections attached or listening to it), its
+ * screen summaries (to connections watching it), frames (to the connection of the view), exits, and
+ * (on another host) new work snapshotted in a task's worktree (to every connection).
  */
 export type WorkerEvent =
   | { e: 'out'; task: number; data: string }
+  | ({ e: 'seen'; task: number } & ScreenSummary)
+  | { e: 'frame'; task: number; view: number; frame: RowFrameView | ScreenFrameView }
   | { e: 'exit'; task: number; pid: number; exitCode: number; signal: number | null }
   | ({ e: 'work'; task: number } & WorkSnapshot)
   | CallEvent

@@ -9,8 +9,9 @@ import { musterPaths, prepareSocketDir, socketPathFor } from '../../paths/muster
 import { locateRepo } from '../../paths/repo.js';
 import { peerCredentials } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
-import { TerminalLog } from '../pty/terminal-log.js';
+import { readLogTail, TerminalLog } from '../pty/terminal-log.js';
 import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
+import { EmulatedScreen } from './emulated-screen.js';
 import { HostCalls } from './host-calls.js';
 import { HostWork, workDir } from './host-work.js';
 import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
@@ -20,10 +21,23 @@ const pty = require('node-pty') as typeof PtyModule;
 
 /** How much of each terminal's latest output the worker keeps for a supervisor that attaches later (its screen is rebuilt from it). */
 export const KEPT_TAIL = 512 * 1024;
+/** How much of an old log a terminal's new screen replays to show the last screen of what ran before. */
+const SEED_BYTES = 512 * 1024;
+/**
+ * How long after output a watched terminal's summary (its last lines, for the activity
+ * judgement) goes out: one per this many milliseconds however fast the program writes.
+ */
+const SUMMARY_MS = 250;
 
 interface Hosted {
   task: number;
   log: TerminalLog;
+  logFile: string;
+  logKeep: number;
+  /** Emulated here (the local worker): output reaches a connection only while it listens. */
+  screen: EmulatedScreen | null;
+  scrollback: number;
+  summaryTimer: NodeJS.Timeout | null;
   proc: PtyModule.IPty | null;
   pty: string | null;
   cols: number;
@@ -43,7 +57,14 @@ interface Hosted {
  */
 export class PtyHost {
   private readonly hosted = new Map<number, Hosted>();
+  /** Every connection, with the terminals whose raw output it takes. */
   private readonly attached = new Map<Socket, Set<number>>();
+  /** The terminals whose screen summaries each connection takes. */
+  private readonly watching = new Map<Socket, Set<number>>();
+  /** The views each connection has open: their key in the screen -> its task. */
+  private readonly views = new Map<Socket, Map<string, number>>();
+  private readonly connectionNo = new Map<Socket, number>();
+  private connections = 0;
   /** The programs each connection started that end with it. */
   private readonly bound = new Map<Socket, Set<number>>();
   private server: Server | null = null;
@@ -101,7 +122,11 @@ export class PtyHost {
     this.calls?.close();
     if (this.reaper) clearInterval(this.reaper);
     this.reaper = null;
-    for (const h of this.hosted.values()) h.log.close();
+    for (const h of this.hosted.values()) {
+      h.log.close();
+      h.screen?.dispose();
+      if (h.summaryTimer) clearTimeout(h.summaryTimer);
+    }
     for (const s of this.attached.keys()) s.destroy();
     this.server?.close();
     this.server = null;
@@ -119,11 +144,18 @@ export class PtyHost {
       return;
     }
     this.attached.set(socket, new Set());
+    this.watching.set(socket, new Set());
+    this.views.set(socket, new Map());
+    this.connectionNo.set(socket, ++this.connections);
     readLines(socket, (line) => this.onLine(socket, line));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.calls?.routeClosed(socket);
       this.attached.delete(socket);
+      this.watching.delete(socket);
+      for (const [key, task] of this.views.get(socket) ?? []) this.hosted.get(task)?.screen?.unview(key);
+      this.views.delete(socket);
+      this.connectionNo.delete(socket);
       for (const pid of this.bound.get(socket) ?? []) for (const target of [-pid, pid]) signal(target, 'SIGHUP');
       this.bound.delete(socket);
     });
@@ -158,21 +190,29 @@ export class PtyHost {
       case 'open': {
         const p = req.p;
         const logFile = this.work ? join(this.work.dir, p.logFile) : p.logFile;
-        const old = this.hosted.get(p.task);
+        let h = this.hosted.get(p.task);
         // Terminals are known by task number: on a host that serves two repositories, #3 of one is not #3 of the other.
-        if (old && old.log.file !== logFile) {
-          if (old.proc)
+        if (h && h.log.file !== logFile) {
+          if (h.proc)
             throw new Error(
-              `this host's worker runs task #${p.task} of another repository now (its log is ${old.log.file}); give this repository its own dir under hosts:`,
+              `this host's worker runs task #${p.task} of another repository now (its log is ${h.log.file}); give this repository its own dir under hosts:`,
             );
-          old.log.close();
+          h.log.close();
+          h.screen?.dispose();
+          if (h.summaryTimer) clearTimeout(h.summaryTimer);
           this.hosted.delete(p.task);
+          h = undefined;
         }
-        if (!this.hosted.has(p.task)) {
+        if (!h) {
           if (this.work) mkdirSync(dirname(logFile), { recursive: true });
-          this.hosted.set(p.task, {
+          h = {
             task: p.task,
             log: new TerminalLog(logFile, p.logMaxBytes, p.logKeep),
+            logFile,
+            logKeep: p.logKeep,
+            screen: null,
+            scrollback: 0,
+            summaryTimer: null,
             proc: null,
             pty: null,
             cols: p.cols,
@@ -181,7 +221,17 @@ export class PtyHost {
             tailLength: 0,
             total: 0,
             lastExit: null,
-          });
+          };
+          this.hosted.set(p.task, h);
+        }
+        if (p.scrollback !== undefined && !h.screen) {
+          const hosted = h;
+          hosted.scrollback = p.scrollback;
+          hosted.screen = new EmulatedScreen(hosted.task, hosted.cols, hosted.rows, p.scrollback, (reply) => hosted.proc?.write(reply));
+          // Output kept for an earlier supervisor that emulated it itself: the screen starts from it.
+          hosted.screen.seed(hosted.tail.join(''));
+          hosted.tail = [];
+          hosted.tailLength = 0;
         }
         return {};
       }
@@ -200,6 +250,53 @@ export class PtyHost {
         // In the same tick as the reply: every byte after the tail reaches this connection as an event.
         return { tail: h.tail.join(''), total: h.total };
       }
+      case 'watch': {
+        const h = this.get(req.p.task);
+        this.watching.get(socket)?.add(h.task);
+        return this.screenOf(h).summary();
+      }
+      case 'listen': {
+        const set = this.attached.get(socket);
+        if (req.p.on) set?.add(req.p.task);
+        else set?.delete(req.p.task);
+        return {};
+      }
+      case 'view': {
+        const { task, id, ...spec } = req.p;
+        const screen = this.screenOf(this.get(task));
+        const key = `${this.connectionNo.get(socket) ?? 0}:${id}`;
+        this.views.get(socket)?.set(key, task);
+        const send = (frame: Extract<WorkerEvent, { e: 'frame' }>['frame']): void =>
+          void (socket.writable && socket.write(encode({ e: 'frame', task, view: id, frame })));
+        return screen.view(key, spec, send).then(() => ({}));
+      }
+      case 'unview': {
+        const key = `${this.connectionNo.get(socket) ?? 0}:${req.p.id}`;
+        this.views.get(socket)?.delete(key);
+        this.hosted.get(req.p.task)?.screen?.unview(key);
+        return {};
+      }
+      case 'echo':
+        this.hosted.get(req.p.task)?.screen?.echo(`${this.connectionNo.get(socket) ?? 0}:${req.p.id}`);
+        return {};
+      case 'history':
+        return this.screenOf(this.get(req.p.task)).history(req.p.color);
+      case 'settle':
+        return this.screenOf(this.get(req.p.task))
+          .settle()
+          .then(() => ({}));
+      case 'seed': {
+        const h = this.get(req.p.task);
+        const screen = this.screenOf(h);
+        if (h.proc || screen.seeded || screen.lastOutputAt !== 0) return {};
+        let raw = '';
+        try {
+          raw = readLogTail(h.logFile, h.logKeep, SEED_BYTES);
+        } catch {
+          // no log yet: nothing ran here before
+        }
+        return screen.seedFromLog(raw, h.scrollback).then(() => ({}));
+      }
       case 'write':
         this.get(req.p.task).proc?.write(req.p.data);
         return {};
@@ -207,6 +304,9 @@ export class PtyHost {
         const h = this.get(req.p.task);
         h.cols = req.p.cols;
         h.rows = req.p.rows;
+        // What came before is parsed at the size it was written for, then the screen reflows.
+        h.screen?.resize(h.cols, h.rows);
+        this.scheduleSummary(h);
         try {
           h.proc?.resize(h.cols, h.rows);
         } catch {
@@ -256,6 +356,11 @@ export class PtyHost {
     return this.work;
   }
 
+  private screenOf(h: Hosted): EmulatedScreen {
+    if (!h.screen) throw new Error(`the worker does not emulate task #${h.task}'s terminal; open it with a scrollback`);
+    return h.screen;
+  }
+
   private get(task: number): Hosted {
     const h = this.hosted.get(task);
     if (!h) throw new Error(`the worker has no terminal for task #${task}; open it first`);
@@ -268,6 +373,7 @@ export class PtyHost {
     if (!file) throw new Error('run needs a program');
     h.cols = p.cols;
     h.rows = p.rows;
+    h.screen?.resize(p.cols, p.rows);
     // On another host the supervisor's environment means nothing: this host's (its PATH, HOME), with muster's variables over it.
     // And this host's `muster` first on PATH: the agent's calls reach its supervisor through this worker.
     const env = this.work
@@ -295,16 +401,36 @@ export class PtyHost {
 
   private output(h: Hosted, data: string): void {
     h.log.write(data);
-    h.tail.push(data);
-    h.tailLength += data.length;
     h.total += data.length;
-    while (h.tailLength > KEPT_TAIL && h.tail.length > 1) h.tailLength -= h.tail.shift()!.length;
+    if (h.screen) {
+      h.screen.write(data);
+      this.scheduleSummary(h);
+    } else {
+      h.tail.push(data);
+      h.tailLength += data.length;
+      while (h.tailLength > KEPT_TAIL && h.tail.length > 1) h.tailLength -= h.tail.shift()!.length;
+    }
     this.broadcast({ e: 'out', task: h.task, data }, h.task);
   }
 
+  /** The screen's summary to the connections watching it, once what came by then is parsed. */
+  private scheduleSummary(h: Hosted): void {
+    const screen = h.screen;
+    if (!screen || h.summaryTimer || ![...this.watching.values()].some((s) => s.has(h.task))) return;
+    h.summaryTimer = setTimeout(() => {
+      // Output that comes while this one waits for the parser makes another.
+      h.summaryTimer = null;
+      void screen.emulator.flush().then(() => {
+        const line = encode({ e: 'seen', task: h.task, ...screen.summary() } satisfies WorkerEvent);
+        for (const [socket, tasks] of this.watching) if (socket.writable && tasks.has(h.task)) socket.write(line);
+      });
+    }, SUMMARY_MS);
+  }
+
   private broadcast(event: WorkerEvent, task: number | null): void {
-    const line = encode(event);
-    for (const [socket, tasks] of this.attached) if (socket.writable && (task === null || tasks.has(task))) socket.write(line);
+    // Output nobody takes is not even encoded.
+    let line: string | null = null;
+    for (const [socket, tasks] of this.attached) if (socket.writable && (task === null || tasks.has(task))) socket.write((line ??= encode(event)));
   }
 }
 

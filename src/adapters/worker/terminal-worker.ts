@@ -1,6 +1,7 @@
 import { isSameProcessAlive, processStartTime } from '../proc/process-info.js';
-import type { ProcessExit, RunningProcess, TerminalHost } from '../pty/task-terminal.js';
-import { WORKER_PROTOCOL, type HostedTerminal } from './messages.js';
+import type { ProcessExit, RunningProcess, TerminalHost, TerminalScreen } from '../pty/task-terminal.js';
+import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
+import { WORKER_PROTOCOL, type HostedTerminal, type ScreenSummary, type ViewSpec } from './messages.js';
 import { connectWorker, WorkerClient, WorkerGoneError } from './worker-client.js';
 
 /** What a process whose worker died is taken to have ended with: its terminal hung up. */
@@ -18,7 +19,22 @@ interface Exit {
   bound: boolean;
 }
 
-type Receiver = { receive: (data: string) => void; seed: (tail: string) => void; log: TerminalLogSpec; cols: number; rows: number };
+interface Receiver {
+  receive: (data: string) => void;
+  log: TerminalLogSpec;
+  cols: number;
+  rows: number;
+  scrollback: number;
+  /** Whether something here reads the raw output. */
+  listening: boolean;
+  /** The worker's last summary of the screen, and when output last came by it (0: never). */
+  tail: string[];
+  lastOutputAt: number;
+  /** Opened on a worker before. */
+  opened: boolean;
+  /** The views open on the screen, made again on a new connection. */
+  views: Map<number, { spec: ViewSpec; send: (frame: RowFrameView | ScreenFrameView) => void }>;
+}
 
 export interface TerminalLogSpec {
   file: string;
@@ -36,6 +52,7 @@ export class TerminalWorker {
   private connecting: Promise<WorkerClient> | null = null;
   private readonly exits = new Map<number, Exit>();
   private readonly receivers = new Map<number, Receiver>();
+  private views = 0;
   /** Set by shutdown() and detach(): nothing connects again, nor starts a worker. */
   private closed = false;
   /** The worker's start time, to tell it from another process that got its pid. */
@@ -128,25 +145,20 @@ export class TerminalWorker {
   }
 
   private openOn(client: WorkerClient, task: number, r: Receiver): void {
-    // Output that comes before the attach reply is handled is newer than its tail: it waits for the seed.
-    let held: string[] | null = [];
-    const release = (): void => {
-      const data = held ?? [];
-      held = null;
-      for (const d of data) r.receive(d);
+    const summary = (sum: ScreenSummary): void => {
+      r.tail = sum.tail;
+      r.lastOutputAt = sum.ago === null ? 0 : Date.now() - sum.ago;
     };
-    client.onOutput(task, (data) => (held ? held.push(data) : r.receive(data)));
-    client.send('open', { task, logFile: r.log.file, logMaxBytes: r.log.maxBytes, logKeep: r.log.keep, cols: r.cols, rows: r.rows });
-    client.call('attach', { task }).then(
-      ({ tail }) => {
-        try {
-          r.seed(tail);
-        } finally {
-          release();
-        }
-      },
-      () => release(),
-    );
+    client.onOutput(task, (data) => r.receive(data));
+    client.onScreen(task, (e) => (e.e === 'seen' ? summary(e) : r.views.get(e.view)?.send(e.frame)));
+    // The worker emulates the screen (and keeps it across supervisors): only what is asked of it comes here.
+    client.send('open', { task, logFile: r.log.file, logMaxBytes: r.log.maxBytes, logKeep: r.log.keep, cols: r.cols, rows: r.rows, scrollback: r.scrollback });
+    // A new worker after the last one died: the screen it had is gone, the log's last screen stands in for it.
+    if (r.opened && !client.terminals.some((t) => t.task === task)) client.send('seed', { task });
+    r.opened = true;
+    client.call('watch', { task }).then(summary, () => undefined);
+    if (r.listening) client.send('listen', { task, on: true });
+    for (const [id, v] of r.views) client.send('view', { task, id, ...v.spec });
   }
 
   private async connected(): Promise<WorkerClient> {
@@ -208,9 +220,12 @@ export class TerminalWorker {
     return t.pid === null ? null : { pid: t.pid, pty: t.pty, exited: this.take(t.pid) };
   }
 
-  /** The host of `task`'s terminal: output goes to `receive`; `seed` gets the worker's tail of what came before. */
-  host(task: number, log: TerminalLogSpec, size: { cols: number; rows: number }, receive: (data: string) => void, seed: (tail: string) => void): TerminalHost {
-    const r: Receiver = { receive, seed, log, ...size };
+  /**
+   * The host of `task`'s terminal, whose screen (`scrollback` lines of history) the worker
+   * emulates and keeps: raw output goes to `receive` only while the terminal listens.
+   */
+  host(task: number, log: TerminalLogSpec, size: { cols: number; rows: number }, scrollback: number, receive: (data: string) => void): TerminalHost {
+    const r: Receiver = { receive, log, ...size, scrollback, listening: false, opened: false, tail: [], lastOutputAt: 0, views: new Map() };
     this.receivers.set(task, r);
     if (this.client && !this.client.isClosed) this.openOn(this.client, task, r);
     const send = (fn: (c: WorkerClient) => void): void => {
@@ -238,6 +253,53 @@ export class TerminalWorker {
         if (!this.client || this.client.isClosed) return;
         await this.client.call('drain', { task }).catch(() => undefined);
       },
+      listen: (on) => {
+        r.listening = on;
+        send((c) => c.send('listen', { task, on }));
+      },
+      screen: this.screen(task, r),
+    };
+  }
+
+  /** The screen the worker emulates for `task`, as the supervisor asks things of it. */
+  private screen(task: number, r: Receiver): TerminalScreen {
+    // Asked of a worker that is gone (or of none yet): there is nothing to wait for.
+    const ask = async <T>(fn: (c: WorkerClient) => Promise<T>, otherwise: T): Promise<T> => {
+      if (this.closed) return otherwise;
+      try {
+        return await fn(await this.connected());
+      } catch {
+        return otherwise;
+      }
+    };
+    return {
+      get lastOutputAt() {
+        return r.lastOutputAt;
+      },
+      tail: () => r.tail,
+      settle: () => ask((c) => c.call('settle', { task }).then(() => undefined), undefined),
+      view: async (spec, send) => {
+        const id = ++this.views;
+        const v = { spec, send };
+        r.views.set(id, v);
+        await ask((c) => c.call('view', { task, id, ...spec }), {});
+        return {
+          update: async (next) => {
+            v.spec = next;
+            await ask((c) => c.call('view', { task, id, ...next }), {});
+          },
+          echo: () => {
+            if (this.client && !this.client.isClosed) this.client.send('echo', { task, id });
+          },
+          close: () => {
+            if (!r.views.delete(id)) return;
+            if (this.client && !this.client.isClosed) this.client.send('unview', { task, id });
+          },
+        };
+      },
+      history: (color) => ask((c) => c.call('history', { task, color }), { width: r.cols, recent: [], own: [] }),
+      seedFromLog: () => ask((c) => c.call('seed', { task }).then(() => undefined), undefined),
+      dispose: () => r.views.clear(),
     };
   }
 

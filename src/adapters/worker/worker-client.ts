@@ -7,6 +7,9 @@ import { prepareSocketDir } from '../../paths/muster-paths.js';
 import { trackChild, untrackChild } from '../proc/orphans.js';
 import type { HostedTerminal, WorkerEvent, WorkerMethod, WorkerReply, WorkerRequests } from './messages.js';
 
+/** What an emulating worker tells of a terminal's screen. */
+export type ScreenEvent = Extract<WorkerEvent, { e: 'seen' | 'frame' }>;
+
 /** How long a worker may take to accept a connection and say hello before it counts as gone. */
 const OPEN_TIMEOUT_MS = 5000;
 
@@ -23,6 +26,7 @@ export class WorkerClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   private readonly outputs = new Map<number, (data: string) => void>();
+  private readonly screens = new Map<number, (e: ScreenEvent) => void>();
   private readonly exitListeners = new Set<(e: Extract<WorkerEvent, { e: 'exit' }>) => void>();
   private readonly workListeners = new Set<(e: Extract<WorkerEvent, { e: 'work' }>) => void>();
   private readonly closeListeners = new Set<() => void>();
@@ -110,6 +114,11 @@ export class WorkerClient {
     this.outputs.set(task, listener);
   }
 
+  /** Where the screen summaries and view frames of `task`'s terminal go (an emulating worker). */
+  onScreen(task: number, listener: (e: ScreenEvent) => void): void {
+    this.screens.set(task, listener);
+  }
+
   onExit(listener: (e: Extract<WorkerEvent, { e: 'exit' }>) => void): void {
     this.exitListeners.add(listener);
   }
@@ -148,6 +157,9 @@ export class WorkerClient {
     } else if (msg.e === 'out') {
       const l = this.outputs.get(msg.task);
       if (l) guarded(() => l(msg.data));
+    } else if (msg.e === 'seen' || msg.e === 'frame') {
+      const l = this.screens.get(msg.task);
+      if (l) guarded(() => l(msg));
     } else if (msg.e === 'work') for (const l of this.workListeners) guarded(() => l(msg));
     else if (msg.e === 'exit') for (const l of this.exitListeners) guarded(() => l(msg));
     else for (const l of this.callListeners) guarded(() => l(msg));

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { LineRenderer } from '../../adapters/pty/log-text.js';
 import { readLog } from '../../adapters/pty/terminal-log.js';
-import { renderRow } from '../../pane/row-render.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Connection } from '../../adapters/socket/socket-server.js';
 import type { Services } from '../services.js';
@@ -78,7 +77,7 @@ export async function termLog(sup: Services, p: ParsedParamsOf<'term.log'>, conn
   const offExit = sup.runtime.onAgentExit(p.task, () => {
     if (ended) return;
     stop();
-    void term.emulator.flush().then(() =>
+    void term.screen.settle().then(() =>
       queue(() => {
         send(renderer.finish());
         renderer.dispose();
@@ -94,22 +93,6 @@ export async function termLog(sup: Services, p: ParsedParamsOf<'term.log'>, conn
     }
   });
   return { lines: count, following: true };
-}
-
-/** Lines of a buffer's rows [from, to), wrapped rows joined, as plain text. */
-function logicalLines(
-  buf: { getLine(y: number): { isWrapped: boolean; translateToString(trim?: boolean): string } | undefined },
-  from: number,
-  to: number,
-): string[] {
-  const out: string[] = [];
-  for (let y = from; y < to; y++) {
-    const line = buf.getLine(y);
-    const text = line?.translateToString(false) ?? '';
-    if (line?.isWrapped && out.length) out[out.length - 1] += text;
-    else out.push(text);
-  }
-  return out.map((l) => l.trimEnd());
 }
 
 /** Where in `log` the lines `start` begin (the last place), or -1. */
@@ -129,22 +112,8 @@ function lastIndexOfRun(log: readonly string[], start: readonly string[]): numbe
 export async function termHistory(sup: Services, p: ParsedParamsOf<'term.history'>): Promise<ResultOf<'term.history'>> {
   requireTerminalTask(sup, p.task);
   const term = await sup.runtime.viewedTerminal(p.task);
-  await term.emulator.flush();
-  const emu = term.emulator.term;
-  const width = emu?.cols ?? FALLBACK_SIZE.cols;
-  const recent: string[] = [];
-  let ownLines: string[] = [];
-  if (emu) {
-    const normal = emu.buffer.normal;
-    const active = emu.buffer.active;
-    const opts = { color: p.color, cell: normal.getNullCell() };
-    // Rows above `start` came before a flood the emulator skipped: the log has what followed them.
-    const start = term.emulator.historyStart();
-    for (let y = start; y < normal.baseY; y++) recent.push(renderRow(normal.getLine(y), width, opts));
-    for (let y = active.baseY; y < active.baseY + emu.rows; y++) recent.push(renderRow(active.getLine(y), width, opts));
-    while (recent.length && recent.at(-1)!.trim() === '') recent.pop();
-    ownLines = logicalLines(normal, start, normal.baseY + (active === normal ? emu.rows : 0));
-  }
+  // Rendered where the screen is emulated; the rows above a flood the emulator skipped are left to the log.
+  const { width, recent, own: ownLines } = await term.screen.history(p.color);
   // The log, rendered at the emulator's width, up to where the emulator's own lines begin.
   const text = await logText(sup, p.task);
   const renderer = new LineRenderer(width);

@@ -4,7 +4,7 @@ import { formatId } from '../../core/task.js';
 import { MusterError } from '../../protocol/errors.js';
 import type { ParsedParamsOf, ResultOf } from '../../protocol/methods.js';
 import type { Connection } from '../../adapters/socket/socket-server.js';
-import { RowStream } from '../row-stream.js';
+import type { ScreenView, TaskTerminal } from '../../adapters/pty/task-terminal.js';
 import type { Services } from '../services.js';
 import type { ViewKind } from '../terminal-sizes.js';
 
@@ -19,8 +19,25 @@ export function requireTerminalTask(sup: Services, id: number): void {
     );
 }
 
-/** The full-screen views a connection has open: task id -> its stream. */
-const attaches = new WeakMap<Connection, Map<number, RowStream>>();
+/** A view being opened where the screen is emulated, usable once it is. */
+interface OpenView {
+  made: Promise<ScreenView>;
+  view: ScreenView | null;
+}
+
+/** The full-screen views a connection has open: task id -> its view. */
+const attaches = new WeakMap<Connection, Map<number, OpenView>>();
+
+/** Opens a view of `term`'s screen; resolves once its first frame shows all the output so far. */
+function openView(term: TaskTerminal, spec: Parameters<ScreenView['update']>[0], send: Parameters<TaskTerminal['screen']['view']>[1]): OpenView {
+  const open: OpenView = { made: term.screen.view(spec, send), view: null };
+  void open.made.then((v) => (open.view = v));
+  return open;
+}
+
+function closeView(open: OpenView): void {
+  void open.made.then((v) => v.close());
+}
 
 /** Applies the size the views of `task` agree on (see TerminalSizes) to its terminal. */
 function resizeToViews(sup: Services, task: number): void {
@@ -49,28 +66,27 @@ export async function termAttach(sup: Services, p: ParsedParamsOf<'term.attach'>
   requireTerminalTask(sup, p.task);
   const term = await sup.runtime.viewedTerminal(p.task);
   if (p.cols && p.rows) claim(sup, p.task, conn, 'attach', p.cols, p.rows);
-  await term.emulator.flush();
-  const size = { width: p.cols ?? term.cols, height: p.rows ?? term.rows };
-  const opts = { color: p.color, cursor: false };
+  // A view made for the screen sends screen frames: where the cursor goes, the input modes.
+  const spec = { width: p.cols ?? term.cols, height: p.rows ?? term.rows, color: p.color, cursor: false, screen: true };
   let views = attaches.get(conn);
   if (!views) attaches.set(conn, (views = new Map()));
   const open = views.get(p.task);
-  if (open) open.update(size, opts);
+  if (open) await (await open.made).update(spec);
   else {
-    // A stream made for the screen (the last argument) sends screen frames.
-    const stream = new RowStream(p.task, term, size, opts, (frame) => conn.publish('screen', frame as ScreenFrameView), true);
-    views.set(p.task, stream);
+    const made = openView(term, spec, (frame) => conn.publish('screen', frame as ScreenFrameView));
+    views.set(p.task, made);
     const offExit = sup.runtime.onAgentExit(p.task, (exit) => {
       // The last rows first: the client leaves when it hears the end.
-      void term.emulator.flush().then(() => conn.publish('screen', { task: p.task, ended: { exitCode: exit.exitCode, signal: exit.signal } }));
+      void term.screen.settle().then(() => conn.publish('screen', { task: p.task, ended: { exitCode: exit.exitCode, signal: exit.signal } }));
     });
     conn.streams.get(p.task)?.();
     conn.streams.set(p.task, () => {
       offExit();
-      stream.close();
+      closeView(made);
       views.delete(p.task);
       release(sup, p.task, conn, 'attach');
     });
+    await made.made;
   }
   return { cols: term.cols, rows: term.rows, running: sup.runtime.isRunning(p.task) || startingUp(sup, p.task) };
 }
@@ -87,16 +103,15 @@ export async function termWatch(sup: Services, p: ParsedParamsOf<'term.watch'>, 
   requireTerminalTask(sup, p.task);
   const term = await sup.runtime.viewedTerminal(p.task);
   if (p.resize) claim(sup, p.task, conn, 'pane', p.width, p.height);
-  const size = { width: p.width, height: p.height };
-  const opts = { color: p.color, cursor: p.cursor };
+  const spec = { width: p.width, height: p.height, color: p.color, cursor: p.cursor, screen: false };
   const existing = conn.watches.get(p.task);
-  if (existing) existing.update(size, opts);
+  if (existing) existing.update({ width: spec.width, height: spec.height }, spec);
   else {
-    const stream = new RowStream(p.task, term, size, opts, (frame) => conn.publish('rows', frame));
+    const made = openView(term, spec, (frame) => conn.publish('rows', frame));
     conn.watches.set(p.task, {
-      update: (s, o) => stream.update(s, o),
+      update: (s, o) => void made.made.then((v) => v.update({ ...s, ...o, screen: false })),
       close: () => {
-        stream.close();
+        closeView(made);
         release(sup, p.task, conn, 'pane');
       },
     });
@@ -118,7 +133,7 @@ export function termDetach(p: ParsedParamsOf<'term.detach'>, conn: Connection): 
 
 export function termInput(sup: Services, p: ParsedParamsOf<'term.input'>, conn: Connection): ResultOf<'term.input'> {
   requireTerminalTask(sup, p.task);
-  attaches.get(conn)?.get(p.task)?.expectEcho();
+  attaches.get(conn)?.get(p.task)?.view?.echo();
   return { delivered: sup.runtime.write(p.task, p.data) };
 }
 

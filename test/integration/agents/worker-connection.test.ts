@@ -43,16 +43,11 @@ describe('the connection to the terminal worker', () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
     let seen = '';
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      (data) => {
-        seen += data;
-        throw new Error('a receiver that fails');
-      },
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, (data) => {
+      seen += data;
+      throw new Error('a receiver that fails');
+    });
+    host.listen?.(true);
     const p = program(repo.dir);
     const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     let exit: ProcessExit | null = null;
@@ -63,17 +58,48 @@ describe('the connection to the terminal worker', () => {
     expect(await proc.exited).toEqual({ exitCode: 3, signal: null });
   });
 
+  it('emulates the screen itself: no output crosses unless something listens; the summary, a view and the history show it', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    let seen = '';
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, (data) => (seen += data));
+    const screen = host.screen!;
+    const p = program(repo.dir);
+    const proc = await host.run(['sh', '-c', `printf 'one\\ntwo\\n'; echo started; while [ ! -e ${p.go} ]; do sleep 0.05; done; echo late; exit 3`], {
+      cwd: repo.dir,
+      env: env(),
+      cols: 80,
+      rows: 24,
+      outlives: true,
+    });
+    await waitFor(() => screen.tail().includes('started'), { what: 'the summary of the screen', describe: () => JSON.stringify(screen.tail()) });
+    expect(screen.tail()).toEqual(['one', 'two', 'started']);
+    expect(screen.lastOutputAt).toBeGreaterThan(0);
+    expect(seen).toBe('');
+    const rows = new Map<number, string>();
+    const view = await screen.view({ width: 80, height: 24, color: false, cursor: false, screen: false }, (f) => {
+      for (const [y, text] of f.rows) rows.set(y, text);
+    });
+    await waitFor(() => rows.get(2)?.includes('started') ?? false, { what: 'a frame of the screen', describe: () => JSON.stringify([...rows]) });
+    expect(rows.get(0)).toContain('one');
+    view.close();
+    host.listen!(true);
+    // Asked after the listen on the same connection: answered once the worker has it.
+    await screen.settle();
+    repo.write('.git/go', '');
+    expect(await proc.exited).toEqual({ exitCode: 3, signal: null });
+    await waitFor(() => seen.includes('late'), { what: 'the raw output once listened to', describe: () => JSON.stringify(seen) });
+    expect(seen).not.toContain('started');
+    const history = await screen.history(false);
+    expect(history.own.filter((l) => l)).toEqual(['one', 'two', 'started', 'late']);
+  });
+
   it('reconnects when only the connection broke: the agent runs on and its real exit arrives', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
     let seen = '';
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      (data) => (seen += data),
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, (data) => (seen += data));
+    host.listen?.(true);
     const p = program(repo.dir);
     const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     await waitFor(() => seen.includes('started'), { what: 'the output', describe: () => seen });
@@ -94,13 +120,7 @@ describe('the connection to the terminal worker', () => {
   it('after shutdown starts no worker again: a late resize or run does not bring one back', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      () => undefined,
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
     const proc = await host.run(['sh', '-c', 'exit 0'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: false });
     await proc.exited;
     const first = workerPid(repo.dir)!;
@@ -118,13 +138,7 @@ describe('the connection to the terminal worker', () => {
   it('gives up on a worker that does not answer (stopped): start fails with a clear error instead of hanging', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
-    const host = worker.host(
-      1,
-      { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 },
-      { cols: 80, rows: 24 },
-      () => undefined,
-      () => undefined,
-    );
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
     await host.run(['sh', '-c', 'sleep 100'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     const pid = worker.pid;
     worker.detach();

@@ -33,6 +33,11 @@ const EXCEPTIONS = new Map<string, string>([
     'a worker on another host is reached the way --host reaches a supervisor there: through the one ssh transport (connection reuse, errors in words)',
   ],
   [
+    'src/adapters/worker/row-stream.ts -> pane',
+    'the terminal worker draws the rows of the screens someone watches where it emulates them, so output nobody watches never leaves it',
+  ],
+  ['src/adapters/worker/emulated-screen.ts -> pane', "the terminal worker renders the scrollback reader's history rows where it emulates the screen"],
+  [
     'src/cli/commands/guard.ts -> adapters',
     'the pre-commit hook reads the staged paths of the index git gave it (GIT_INDEX_FILE), which only the hook process sees',
   ],

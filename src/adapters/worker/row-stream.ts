@@ -1,7 +1,7 @@
-import { PaneRenderer } from '../pane/pane-renderer.js';
-import { readScreenModes, sameScreenModes, type ScreenModes } from '../pane/terminal-modes.js';
-import type { TaskTerminal } from '../adapters/pty/task-terminal.js';
-import type { RowFrameView, ScreenFrameView } from '../protocol/shapes.js';
+import type { HeadlessTerminal } from '../pty/emulator.js';
+import { PaneRenderer } from '../../pane/pane-renderer.js';
+import { readScreenModes, sameScreenModes, type ScreenModes } from '../../pane/terminal-modes.js';
+import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
 
 /** How a stream draws. */
 export interface RowStreamOptions {
@@ -16,9 +16,9 @@ const ECHO_MS = 150;
 const ADDRESS = /\x1b\[(\d+);\d+H/g;
 
 /**
- * Sends a client the changed rows of one agent's screen, rendered here where the emulator
- * already is, at most ~30 frames a second however fast the agent writes. The client pays
- * for drawing rows, never for parsing the agent's output. With `screen`, each frame also says
+ * Sends a client the changed rows of one agent's screen, rendered in the terminal worker where
+ * the emulator is, at most ~30 frames a second however fast the agent writes. Neither the
+ * supervisor (which passes frames on) nor the client pays for parsing the agent's output. With `screen`, each frame also says
  * where the real cursor goes and which input modes the agent wants (a full-screen attach): no
  * byte of the agent's output ever reaches the operator's terminal, so nothing it turns on can
  * leak out of the view.
@@ -35,17 +35,16 @@ export class RowStream {
 
   constructor(
     private readonly task: number,
-    private readonly term: TaskTerminal,
+    private readonly term: HeadlessTerminal,
     private size: { width: number; height: number },
     opts: RowStreamOptions,
     private readonly send: (frame: RowFrameView | ScreenFrameView) => void,
     private readonly screen = false,
   ) {
-    this.renderer = new PaneRenderer(term.emulator.term, { top: 0, left: 0, ...size }, { color: opts.color, showCursor: opts.cursor && !screen });
+    this.renderer = new PaneRenderer(term, { top: 0, left: 0, ...size }, { color: opts.color, showCursor: opts.cursor && !screen });
     // Frames follow what the emulator has parsed, not what has arrived: xterm parses in chunks
     // after the bytes come in, and a frame taken in between would be the last one.
-    const emu = term.emulator.term;
-    const subs = [emu.onWriteParsed(() => this.schedule()), emu.onResize(() => this.schedule())];
+    const subs = [term.onWriteParsed(() => this.schedule()), term.onResize(() => this.schedule())];
     this.unsubscribe = () => {
       for (const s of subs) s.dispose();
     };
@@ -89,13 +88,21 @@ export class RowStream {
     }, wait);
   }
 
+  /** A frame due soon goes out now (before an exit is told, so the last rows come first). */
+  flushNow(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+
   private flush(): void {
     this.lastFrameAt = Date.now();
     const out = this.renderer.frame();
     const frame = { task: this.task, width: this.size.width, height: this.size.height, rows: out ? rowsOf(out) : [], full: this.full };
     if (this.screen) {
       const cursor = this.renderer.cursorInView();
-      const modes = readScreenModes(this.term.emulator.term);
+      const modes = readScreenModes(this.term);
       const cursorKey = JSON.stringify(cursor);
       const moved = cursorKey !== this.sentCursor || !this.sentModes || !sameScreenModes(modes, this.sentModes);
       // A screen the agent is still painting (synchronized output) is held back a few frames.
