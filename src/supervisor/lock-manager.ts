@@ -26,6 +26,7 @@ import { isFinal } from '../core/task-states.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
 import { isDirectory, pathExists } from '../adapters/fs/files.js';
 import { branchChangedPaths, worktreeChangedPaths } from '../adapters/git/changes.js';
+import { resolveCommit } from '../adapters/git/git.js';
 import { isSameProcessAlive, processStartTime } from '../adapters/proc/process-info.js';
 import { MusterError } from '../protocol/errors.js';
 import type { Caller } from '../protocol/methods.js';
@@ -331,6 +332,9 @@ export class LockManager {
         out.add(lock);
         continue;
       }
+      // A host away may have its agent editing the locked file right now, with nothing fetched of it yet: only a steal takes it.
+      const holder = getTask(this.cell.state, lock.owner.task);
+      if (holder?.host && holder.state === 'stalled') continue;
       const changed = await this.changedPathsOf(lock.owner.task);
       if (changed && !changed.some((p) => matchesPath(lock.resource, p))) out.add(lock);
     }
@@ -344,7 +348,12 @@ export class LockManager {
     const repo = this.cell.ctx.paths.repo.mainRoot;
     if (task.worktree && pathExists(task.worktree)) return worktreeChangedPaths(task.worktree, task.base);
     if (!task.branch) return [];
-    return branchChangedPaths(repo, task.base, task.branch);
+    const committed = await branchChangedPaths(repo, task.base, task.branch);
+    if (!task.host || !committed) return committed;
+    // On another host the uncommitted work is only in the snapshot fetched from there.
+    if (!(await resolveCommit(repo, `refs/muster/wip/${id}`))) return committed;
+    const wip = await branchChangedPaths(repo, task.base, `refs/muster/wip/${id}`);
+    return wip ? [...new Set([...committed, ...wip])] : null;
   }
 
   /** How long the locks of task `id` stay held without word from its host; null: its agent is not on a host. */

@@ -194,6 +194,11 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
       });
       // The local lock has no lease: it stays active.
       expect(lockOf(await locks(r), 'shared.txt')?.state).toBe('active');
+      // Lapsed while its host is away, the far lock is still not anyone else's to take (its agent may be editing that file there).
+      const taken = await run(r, ['lock', 'acquire', 'far-only.txt']);
+      expect(taken.code, taken.stdout + taken.stderr).toBe(3);
+      expect(taken.stderr).toContain(`#${far.id}`);
+      expect(lockOf(await locks(r), 'far-only.txt')?.owner).toEqual({ task: far.id });
     } finally {
       renameSync(`${shim}.away`, shim);
     }
