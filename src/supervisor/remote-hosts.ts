@@ -4,6 +4,7 @@ import { fetchWork, remoteUrl, repoKeyOnHosts } from '../adapters/git/remote-git
 import type { HostedTerminal } from '../adapters/worker/messages.js';
 import type { RunningProcess } from '../adapters/pty/task-terminal.js';
 import { RemoteWorker } from '../adapters/worker/remote-worker.js';
+import type { WorkerClient } from '../adapters/worker/worker-client.js';
 import { RemoteCalls } from './remote-calls.js';
 import type { StateCell } from './state-cell.js';
 
@@ -32,6 +33,8 @@ export class RemoteHosts {
   /** Host `name` renews the leases of these tasks' locks (only tasks placed there are named). */
   onRenew: ((name: string, tasks: TaskId[]) => void) | null = null;
   private readonly calls: RemoteCalls;
+  /** Per connection: whether the host's worker serves this repository's muster calls on it (settles once `serve` answered). */
+  private readonly serving = new WeakMap<WorkerClient, Promise<string | null>>();
 
   constructor(private readonly cell: StateCell) {
     this.calls = new RemoteCalls(cell);
@@ -69,7 +72,7 @@ export class RemoteHosts {
     w = new RemoteWorker({ name, ssh: cfg.ssh, dir: cfg.dir });
     const worker = w;
     w.onDown = (why) => void this.down(name, why);
-    w.onUp = (terminals) => this.up(name, terminals);
+    w.onUp = (terminals, client) => this.up(name, terminals, client);
     w.onWork = (e) => this.fetch(e.task);
     w.onCall = (e, client) => this.calls.handle(name, client, e);
     // A host speaks only for its own tasks: a task of this machine or another host named by it is not renewed.
@@ -142,14 +145,32 @@ export class RemoteHosts {
     }
   }
 
-  private async up(name: string, terminals: HostedTerminal[]): Promise<void> {
-    // Tasks that waited for this host (or passed it over) may go there now.
-    this.cell.scheduleDispatch();
+  /**
+   * Why no agent may start on host `name` over `client`: its worker does not serve this
+   * repository's muster calls there (an agent's `muster` would find no supervisor); null when it does.
+   */
+  async notServing(name: string, client: WorkerClient): Promise<string | null> {
+    return (
+      (await this.serving.get(client)) ?? (this.serving.has(client) ? null : `host ${name}'s connection was not set up to serve this repository's muster calls`)
+    );
+  }
+
+  private async up(name: string, terminals: HostedTerminal[], client: WorkerClient): Promise<void> {
     // Each connection: the agents' muster calls there come to this supervisor, and the host renews their locks' leases.
     const lease = this.cell.config.hosts[name]?.lock_lease_seconds ?? 120;
-    await this.worker(name)
-      .call('serve', { repo: this.repoKey, renewMs: (lease * 1000) / 4 })
-      .catch((e: unknown) => this.cell.faults.report(`host ${name} does not forward its agents' muster calls: ${(e as Error).message}`));
+    const served = client.call('serve', { repo: this.repoKey, renewMs: (lease * 1000) / 4 }).then(
+      () => null,
+      (e: unknown) => {
+        const why = `host ${name} does not forward its agents' muster calls: ${(e as Error).message}`;
+        this.cell.faults.report(why);
+        return why;
+      },
+    );
+    // Before anything awaits: a launch that got this connection waits for the answer.
+    this.serving.set(client, served);
+    // Tasks that waited for this host (or passed it over) may go there now.
+    this.cell.scheduleDispatch();
+    await served;
     for (const id of [...this.away]) {
       const task = getTask(this.cell.state, id);
       if (!task || task.host !== name) continue;

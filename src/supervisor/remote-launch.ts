@@ -26,13 +26,17 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
   if (!host) throw new LaunchError(`host "${hostName}" is not under hosts: in .muster/config.yaml; add it back, or cancel ${formatId(id)} and add it again.`);
   const remotes = l.runtime.remotes;
   const worker = remotes.worker(hostName);
+  let client;
   try {
-    await worker.connected();
+    client = await worker.connected();
   } catch (e) {
     throw new LaunchError(
       `could not reach host ${hostName} (${host.ssh}): ${(e as Error).message}; check that "ssh ${host.ssh} muster --version" works, then retry ${formatId(id)}.`,
     );
   }
+  // Without it the agent's hooks, locks and commit guard there would answer nobody: it does not start.
+  const unserved = await remotes.notServing(hostName, client);
+  if (unserved) throw new LaunchError(`${unserved}; see the worker's log on the host (${host.dir}/.muster/worker.log), then retry ${formatId(id)}.`);
   const term = l.runtime.terminal(id);
   const session = task.sessions.length;
   term.note(`session ${session}: ${task.agent} on ${hostName}${task.sessions.length > 1 ? ' (restart)' : ''}`);

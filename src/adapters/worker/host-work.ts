@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { hostServedMarker } from '../../paths/muster-paths.js';
 import { musterBin } from '../../paths/package-root.js';
 import { installGuard, writeGuardHooks } from '../git/commit-guard.js';
 import { git } from '../git/git.js';
@@ -65,6 +66,12 @@ export class HostWork {
       mkdirSync(gitDir, { recursive: true });
       await git(gitDir, ['init', '--quiet', '--bare']);
     }
+    // Before any worktree exists: `muster` there must never start a supervisor of its own for the bare
+    // repository (it would allow everything), even while no supervisor serves its calls here.
+    const stateDir = join(gitDir, 'muster');
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const marker = hostServedMarker(stateDir);
+    if (!existsSync(marker)) writeFileSync(marker, 'served by the host worker\n', { mode: 0o600 });
     return { gitDir };
   }
 

@@ -53,7 +53,7 @@ export class RemoteWorker {
   lastError: string | null = null;
   onDown: ((why: string) => void) | null = null;
   /** Connected (again): what the host's worker runs, before exits that came meanwhile are told. */
-  onUp: ((terminals: HostedTerminal[]) => Promise<void>) | null = null;
+  onUp: ((terminals: HostedTerminal[], client: WorkerClient) => Promise<void>) | null = null;
   onWork: ((e: Extract<WorkerEvent, { e: 'work' }>) => void) | null = null;
   /** An agent's call there (on the connection `client`, which answers it). */
   onCall: ((e: CallEvent, client: WorkerClient) => void) | null = null;
@@ -61,6 +61,11 @@ export class RemoteWorker {
   onRenew: ((tasks: number[]) => void) | null = null;
 
   constructor(readonly opts: RemoteWorkerOptions) {}
+
+  /** Whether `client` is this host's connection still (not closed, not replaced). */
+  isCurrent(client: WorkerClient): boolean {
+    return this.client === client && !client.isClosed;
+  }
 
   get isConnected(): boolean {
     return this.client !== null && !this.client.isClosed;
@@ -123,7 +128,7 @@ export class RemoteWorker {
       this.scheduleReconnect();
     });
     for (const [task, r] of this.receivers) this.openOn(client, task, r);
-    await this.onUp?.(client.terminals);
+    await this.onUp?.(client.terminals, client);
     // Exits that came while no connection was there to hear them, from what the worker kept.
     const byPid = new Map(client.terminals.map((t) => [t.pid, t]));
     for (const [pid, e] of this.exits) {

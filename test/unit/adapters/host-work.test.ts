@@ -1,0 +1,35 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HostWork } from '../../../src/adapters/worker/host-work.js';
+import { hostServedMarker } from '../../../src/paths/muster-paths.js';
+import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
+
+let repo: TempRepo | null = null;
+let work: HostWork | null = null;
+afterEach(() => {
+  work?.close();
+  work = null;
+  repo?.cleanup();
+  repo = null;
+});
+
+const gitIn = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** A host's work directory beside a repository whose branch muster/1 is pushed to the host's bare repository. */
+async function hostWithBranch(): Promise<{ dir: string; gitDir: string }> {
+  repo = createTempRepo();
+  const dir = join(repo.root, 'host-work');
+  work = new HostWork(dir, () => undefined);
+  const { gitDir } = await work.prepare('repo');
+  repo.git('push', '-q', gitDir, 'main:refs/heads/muster/1');
+  return { dir, gitDir };
+}
+
+describe("a host's work directory (HostWork)", () => {
+  it('marks a repository as served by the host worker when it is prepared, before any supervisor serves it: `muster` there never starts a supervisor of its own', async () => {
+    const { gitDir } = await hostWithBranch();
+    expect(existsSync(hostServedMarker(join(gitDir, 'muster')))).toBe(true);
+  });
+});
