@@ -88,14 +88,15 @@ export class HostWork {
       if (existsSync(wt)) rmSync(wt, { recursive: true, force: true });
       await git(gitDir, ['worktree', 'prune']);
       await git(gitDir, ['worktree', 'add', '--quiet', wt, p.branch]);
-      // The commit guard, as in a local task's worktree: a commit of a path another task write-locks is refused.
-      const hooks = join(this.dir, '.muster', 'hooks');
-      writeGuardHooks(hooks, process.execPath, musterBin());
-      const own = (await git(wt, ['rev-parse', '--absolute-git-dir'])).trim();
-      await installGuard(gitDir, wt, hooks, own);
-      // With per-worktree config on, the bare repository's core.bare=true would hold in every worktree ("must be run in a work tree").
-      await git(wt, ['config', '--file', join(own, 'config.worktree'), 'core.bare', 'false']);
     }
+    // On every checkout, not only a new one: a worktree made before per-worktree config was on has neither yet.
+    // The commit guard, as in a local task's worktree: a commit of a path another task write-locks is refused.
+    const hooks = join(this.dir, '.muster', 'hooks');
+    writeGuardHooks(hooks, process.execPath, musterBin());
+    const own = (await git(wt, ['rev-parse', '--absolute-git-dir'])).trim();
+    await installGuard(gitDir, wt, hooks, own);
+    // With per-worktree config on, the bare repository's core.bare=true would hold in every worktree ("must be run in a work tree").
+    await git(wt, ['config', '--file', join(own, 'config.worktree'), 'core.bare', 'false']);
     const muster = join(writeMusterShim(join(this.dir, '.muster')), 'muster');
     const taskDir = join(this.dir, checkedKey(p.repo), 'tasks', String(p.task));
     mkdirSync(taskDir, { recursive: true });

@@ -32,4 +32,19 @@ describe("a host's work directory (HostWork)", () => {
     const { gitDir } = await hostWithBranch();
     expect(existsSync(hostServedMarker(join(gitDir, 'muster')))).toBe(true);
   });
+
+  it('gives a worktree made before per-worktree config was on its commit guard and core.bare=false on the next checkout', async () => {
+    const { gitDir } = await hostWithBranch();
+    const wt = work!.worktree('repo', 1);
+    // As an older worker left it: a plain worktree, then per-worktree config turned on for the bare repository.
+    gitIn(gitDir, 'worktree', 'add', '--quiet', wt, 'muster/1');
+    gitIn(gitDir, 'config', 'extensions.worktreeConfig', 'true');
+    const before = spawnSync('git', ['status', '--short'], { cwd: wt, encoding: 'utf8' });
+    expect(before.status, 'the old worktree is broken before the checkout').not.toBe(0);
+
+    await work!.checkout({ repo: 'repo', task: 1, branch: 'muster/1', files: {} });
+    const after = spawnSync('git', ['status', '--short'], { cwd: wt, encoding: 'utf8' });
+    expect(after.status, after.stderr).toBe(0);
+    expect(gitIn(wt, 'config', '--worktree', 'core.hooksPath').trim()).toBe(join(work!.dir, '.muster', 'hooks'));
+  });
 });
