@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -33,6 +33,26 @@ export function readText(path: string): string {
 export function writeText(path: string, content: string, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content, mode === undefined ? undefined : { mode });
+}
+
+/**
+ * Puts `content` at `path` for readers that may run it at any moment (a script on agents' PATH,
+ * a git hook): left alone when it already holds that, else written beside it and renamed over,
+ * so nobody ever runs half a file. True when it changed.
+ */
+export function replaceText(path: string, content: string, mode: number): boolean {
+  try {
+    if (readFileSync(path, 'utf8') === content && (statSync(path).mode & 0o777) === mode) return false;
+  } catch {
+    // not there yet
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  // The umask may have narrowed it.
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+  return true;
 }
 
 /** Copies `from` to `to` unless `from` is missing or `to` exists; true when it copied. */

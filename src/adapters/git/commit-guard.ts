@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceText } from '../fs/files.js';
 import { git, runGit } from './git.js';
 
 /** Client-side hooks a worktree may run; each is chained to the repository's own. */
@@ -48,7 +49,7 @@ export function writeGuardHooks(dir: string, node: string, bin: string): void {
   for (const name of HOOKS) {
     const guard = name === 'pre-commit' ? `${sq(node)} ${sq(bin)} guard pre-commit || exit $?\n` : '';
     const text = `#!/bin/sh\n# Installed by muster for agent worktrees only (a per-worktree core.hooksPath).\n${guard}${chain(name)}`;
-    writeFileSync(join(dir, name), text, { mode: 0o755 });
+    replaceText(join(dir, name), text, 0o755);
   }
 }
 

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceText } from '../fs/files.js';
 import { musterBin } from '../../paths/package-root.js';
 
 /**
@@ -10,6 +11,7 @@ export function writeMusterShim(stateDir: string): string {
   const dir = join(stateDir, 'bin');
   mkdirSync(dir, { recursive: true });
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  writeFileSync(join(dir, 'muster'), `#!/bin/sh\nexec ${q(process.execPath)} ${q(musterBin())} "$@"\n`, { mode: 0o755 });
+  // Agents may be running it right now: never a half-written script.
+  replaceText(join(dir, 'muster'), `#!/bin/sh\nexec ${q(process.execPath)} ${q(musterBin())} "$@"\n`, 0o755);
   return dir;
 }

@@ -47,4 +47,17 @@ describe("a host's work directory (HostWork)", () => {
     expect(after.status, after.stderr).toBe(0);
     expect(gitIn(wt, 'config', '--worktree', 'core.hooksPath').trim()).toBe(join(work!.dir, '.muster', 'hooks'));
   });
+
+  it('leaves the muster shim agents run in place when a checkout finds it unchanged', async () => {
+    await hostWithBranch();
+    const first = await work!.checkout({ repo: 'repo', task: 1, branch: 'muster/1', files: {} });
+    const { ino, mtimeMs } = statSync(first.muster);
+    const text = readFileSync(first.muster, 'utf8');
+    const again = await work!.checkout({ repo: 'repo', task: 1, branch: 'muster/1', files: {} });
+    expect(again.muster).toBe(first.muster);
+    expect(statSync(again.muster).ino).toBe(ino);
+    expect(statSync(again.muster).mtimeMs, 'not rewritten while agents may run it').toBe(mtimeMs);
+    expect(readFileSync(again.muster, 'utf8')).toBe(text);
+    expect(statSync(again.muster).mode & 0o777).toBe(0o755);
+  });
 });
