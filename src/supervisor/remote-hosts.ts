@@ -171,7 +171,10 @@ export class RemoteHosts {
     // Tasks that waited for this host (or passed it over) may go there now.
     this.cell.scheduleDispatch();
     await served;
+    const worker = this.workers.get(name);
     for (const id of [...this.away]) {
+      // The connection dropped meanwhile: its tasks stay stalled (down() has told why), the next connection resumes them.
+      if (!worker?.isCurrent(client)) return;
       const task = getTask(this.cell.state, id);
       if (!task || task.host !== name) continue;
       this.away.delete(id);
