@@ -22,6 +22,8 @@ interface Channel {
   repo: string;
   agent: Socket;
   route: Socket | null;
+  /** Requests sent on and not answered yet: answered here if the route goes. */
+  pending: Set<number>;
 }
 
 /** What the host's worker knows that the calls need: its terminals' leaders, and where a task's worktree is. */
@@ -68,6 +70,8 @@ export class HostCalls {
       this.served.set(repo, s);
     }
     const served = s;
+    // A new connection of the supervisor replaces the old one: calls open on the old one could never be answered.
+    if (served.route && served.route !== route) this.endRoute(repo, served.route);
     served.route = route;
     if (served.renew) clearInterval(served.renew);
     const renew = (): void => {
@@ -94,7 +98,21 @@ export class HostCalls {
   /** A line from the supervisor for channel `ch`. */
   reply(ch: number, line: string): void {
     const c = this.channels.get(ch);
+    const id = idOf(line);
+    if (id !== null) c?.pending.delete(id);
     if (c?.agent.writable) c.agent.write(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  /** Ends repository `repo`'s channels on `route`, each request still open answered with an error the caller can act on. */
+  private endRoute(repo: string, route: Socket): void {
+    const err = new MusterError('failure', "The supervisor's connection to this host was replaced while this call was open; retry it.");
+    for (const [ch, c] of this.channels) {
+      if (c.repo !== repo || c.route !== route) continue;
+      this.channels.delete(ch);
+      for (const id of c.pending) if (c.agent.writable) c.agent.write(encode({ t: 'res', id, ok: false, error: err.toWire() }));
+      c.agent.end();
+      if (route.writable) this.send(route, { e: 'call-close', ch });
+    }
   }
 
   end(ch: number): void {
@@ -122,7 +140,8 @@ export class HostCalls {
     const origin = this.judge(repo, pid);
     const route = this.served.get(repo)?.route ?? null;
     const ch = this.nextChannel++;
-    this.channels.set(ch, { repo, agent, route });
+    const channel: Channel = { repo, agent, route, pending: new Set() };
+    this.channels.set(ch, channel);
     agent.on('error', () => agent.destroy());
     agent.on('close', () => {
       if (!this.channels.has(ch)) return;
@@ -134,18 +153,18 @@ export class HostCalls {
       return;
     }
     this.send(route, { e: 'call-open', ch, repo, ...origin } satisfies CallEvent);
-    readLines(agent, (line) => route.writable && this.send(route, { e: 'call-line', ch, line }));
+    readLines(agent, (line) => {
+      if (!route.writable || this.channels.get(ch) !== channel) return;
+      const id = idOf(line);
+      if (id !== null) channel.pending.add(id);
+      this.send(route, { e: 'call-line', ch, line });
+    });
   }
 
   /** No supervisor is connected to this host for the repository: each request says so. */
   private unanswered(agent: Socket, line: string): void {
-    let id = -1;
-    try {
-      const raw = JSON.parse(line) as { id?: unknown };
-      if (typeof raw.id === 'number') id = raw.id;
-    } catch {
-      // answered with id -1, as the supervisor answers a malformed line
-    }
+    // A malformed line is answered with id -1, as the supervisor answers one.
+    const id = idOf(line) ?? -1;
     const err = new MusterError(
       'failure',
       "This task's supervisor runs on another machine and is not connected to this host now (its ssh connection is down; it reconnects by itself). Retry in a moment; until then the commit guard refuses commits here, and your work stays in the worktree.",
@@ -185,5 +204,15 @@ export class HostCalls {
       removeSocket(s.socketPath);
     }
     this.served.clear();
+  }
+}
+
+/** The id of a request or response line, or null (not JSON, or none). */
+function idOf(line: string): number | null {
+  try {
+    const raw = JSON.parse(line) as { id?: unknown };
+    return typeof raw.id === 'number' ? raw.id : null;
+  } catch {
+    return null;
   }
 }
