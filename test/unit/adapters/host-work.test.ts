@@ -60,4 +60,18 @@ describe("a host's work directory (HostWork)", () => {
     expect(readFileSync(again.muster, 'utf8')).toBe(text);
     expect(statSync(again.muster).mode & 0o777).toBe(0o755);
   });
+
+  it('places a path in a task only inside task-<n> of the repository: not task-3x, not a path that leaves it', () => {
+    const w = new HostWork('/h/work', () => undefined);
+    expect(w.taskAt('repo', '/h/work/repo/task-3')).toBe(3);
+    expect(w.taskAt('repo', '/h/work/repo/task-3/src/deep')).toBe(3);
+    expect(w.taskAt('repo', '/h/work/repo/task-3x')).toBeNull();
+    expect(w.taskAt('repo', '/h/work/repo/task-')).toBeNull();
+    expect(w.taskAt('repo', '/h/work/repo')).toBeNull();
+    expect(w.taskAt('repo', '/h/work/repo/tasks/3')).toBeNull();
+    expect(w.taskAt('repo', '/h/work/other/task-3')).toBeNull();
+    expect(w.taskAt('repo', '/h/work/repo/task-3/../../other/task-4')).toBeNull();
+    expect(w.taskAt('repo', '/elsewhere/repo/task-3')).toBeNull();
+    expect(() => w.taskAt('../work', '/h/work/task-3')).toThrow(/not a repository key/);
+  });
 });
