@@ -21,7 +21,8 @@ export class RemoteCalls {
     const key = `${host}:${e.ch}`;
     if (e.e === 'call-line') this.channels.get(key)?.push(e.line);
     else if (e.e === 'call-close') this.channels.get(key)?.close();
-    else this.open(host, client, key, e);
+    else if (e.e === 'call-open') this.open(host, client, key, e);
+    // Anything else is not a call: ignored.
   }
 
   private open(host: string, client: WorkerClient, key: string, e: Extract<CallEvent, { e: 'call-open' }>): void {

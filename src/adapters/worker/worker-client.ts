@@ -162,7 +162,9 @@ export class WorkerClient {
       if (l) guarded(() => l(msg));
     } else if (msg.e === 'work') for (const l of this.workListeners) guarded(() => l(msg));
     else if (msg.e === 'exit') for (const l of this.exitListeners) guarded(() => l(msg));
-    else for (const l of this.callListeners) guarded(() => l(msg));
+    else if (msg.e === 'call-open' || msg.e === 'call-line' || msg.e === 'call-close' || msg.e === 'renew')
+      for (const l of this.callListeners) guarded(() => l(msg));
+    // Anything else is of a newer worker: ignored, never taken for an agent's call.
   }
 
   private gone(why: Error | null = null): void {

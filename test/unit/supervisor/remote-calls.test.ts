@@ -69,4 +69,11 @@ describe("a host's forwarded muster calls (RemoteCalls)", () => {
     expect(s.adopted[0]!.vouched).toBeNull();
     expect(s.adopted[0]!.refusal).toMatch(/only the agents of the tasks placed there reach the supervisor/);
   });
+
+  it('ignores an event it does not know instead of taking it for a call', () => {
+    const s = supervisor();
+    s.calls.handle('far', s.client, { e: 'call-something-new', ch: 1, task: 1 } as unknown as CallEvent);
+    expect(s.adopted).toEqual([]);
+    expect(s.sent).toEqual([]);
+  });
 });
