@@ -65,3 +65,22 @@ export function settleLeases(table: LockTable, leaseOf: (task: TaskId) => number
   });
   return started.length || ended.length ? { table: { ...table, locks }, started, ended } : { table, started, ended };
 }
+
+/**
+ * A supervisor that starts again gives every leased lock a full lease from now: while it was
+ * down no host could renew, through no fault of the host's, and each host gets a whole lease to
+ * reconnect before its locks may lapse. A lock whose task no longer has an agent there is left
+ * to settleLeases.
+ */
+export function restartLeases(table: LockTable, leaseOf: (task: TaskId) => number | null, now: string): { table: LockTable; restarted: Lock[] } {
+  const restarted: Lock[] = [];
+  const locks = table.locks.map((l) => {
+    if (l.owner.kind !== 'task' || !l.leaseUntil) return l;
+    const ms = leaseOf(l.owner.task);
+    if (ms === null) return l;
+    const next = { ...l, leaseUntil: plusMs(now, ms) };
+    restarted.push(next);
+    return next;
+  });
+  return restarted.length ? { table: { ...table, locks }, restarted } : { table, restarted };
+}

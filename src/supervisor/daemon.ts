@@ -107,6 +107,8 @@ export async function startDaemon(cwd: string): Promise<DaemonHandle> {
     const surviving = survivingAgents(cell.state, hosted, services.runtime.worker);
     await reconcile(cell, warden, new Set(surviving.map((a) => a.task)));
     reattachAgents(services.runtime, services.sessions, surviving);
+    // Before anyone may look: no host could renew while no supervisor ran.
+    await locks.restartLeases();
     await server.listen();
     // Agents on other hosts outlive this supervisor too: looked for once it answers (a host may take a while, or be away).
     services.runtime.remotes.onReattach = (task, session, proc) => reattachAgents(services.runtime, services.sessions, [{ task, session, proc }]);

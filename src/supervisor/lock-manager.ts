@@ -20,7 +20,7 @@ import {
   type LockOwner,
   type LockRequest,
 } from '../core/lock-table.js';
-import { renewLeases, settleLeases } from '../core/lock-lease.js';
+import { renewLeases, restartLeases, settleLeases } from '../core/lock-lease.js';
 import { getTask } from '../core/task-queue.js';
 import { isFinal } from '../core/task-states.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
@@ -356,11 +356,31 @@ export class LockManager {
     return wip ? [...new Set([...committed, ...wip])] : null;
   }
 
-  /** How long the locks of task `id` stay held without word from its host; null: its agent is not on a host. */
+  /**
+   * How long the locks of task `id` stay held without word from its host; null: no agent of it
+   * runs on a host. Only once its agent is there (its session has a pid, and has not ended): a
+   * slow launch, or the moment between its exit and the task moving on, never lapses a lock.
+   */
   private leaseOf(id: TaskId): number | null {
     const task = getTask(this.cell.state, id);
     const cfg = task?.host ? this.cell.config.hosts[task.host] : undefined;
-    return cfg && (task!.state === 'running' || task!.state === 'stalled') ? cfg.lock_lease_seconds * 1000 : null;
+    if (!cfg || (task!.state !== 'running' && task!.state !== 'stalled')) return null;
+    const last = task!.sessions.at(-1);
+    return last && last.pid !== null && last.endedAt === null ? cfg.lock_lease_seconds * 1000 : null;
+  }
+
+  /** At the supervisor's start: each host gets a full lease to reconnect, whatever was left of it when the last supervisor stopped. */
+  async restartLeases(): Promise<void> {
+    const r = restartLeases(this.cell.state.locks, (id) => this.leaseOf(id), this.cell.now());
+    if (!r.restarted.length) return;
+    await this.cell.apply(
+      { ...this.cell.state, locks: r.table },
+      r.restarted.map((l) => ({
+        actor: 'supervisor',
+        kind: 'lock-lease-renewed',
+        details: { resource: l.resource, mode: l.mode, owner: auditOwner(l.owner), leaseUntil: l.leaseUntil, why: 'the supervisor started again' },
+      })),
+    );
   }
 
   /** Host `host`'s worker says these tasks' agents run there: their locks' leases are renewed (and revived if lapsed). */

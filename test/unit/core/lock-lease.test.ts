@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renewLeases, settleLeases } from '../../../src/core/lock-lease.js';
+import { renewLeases, restartLeases, settleLeases } from '../../../src/core/lock-lease.js';
 import { conflictsFor, emptyLockTable, lockState, tryAcquire, type LockOwner, type LockTable } from '../../../src/core/lock-table.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -83,5 +83,22 @@ describe('lock leases of tasks on other hosts', () => {
         return true;
       }),
     );
+  });
+
+  it('gives every leased lock a full lease from a restart, lapsed or not: the host did nothing wrong while no supervisor ran', () => {
+    const t = holding([task(1), 'a.txt'], [task(2), 'b.txt'], [task(2), 'c.txt']);
+    const leased = settleLeases(t, onHost, T0).table;
+    // The supervisor was down for 10 minutes: both leases lapsed meanwhile.
+    const later = at(600);
+    expect(leased.locks.filter((l) => lockState(l, later) === 'stale').map((l) => l.resource)).toEqual(['b.txt', 'c.txt']);
+    const r = restartLeases(leased, onHost, later);
+    expect(r.restarted.map((l) => l.resource)).toEqual(['b.txt', 'c.txt']);
+    for (const l of r.table.locks.filter((l) => l.resource !== 'a.txt')) {
+      expect(l.leaseUntil).toBe(at(720));
+      expect(lockState(l, later)).toBe('active');
+    }
+    // A lock without a lease (a local task's) is left as it is; so is the table when nothing is leased.
+    expect(r.table.locks.find((l) => l.resource === 'a.txt')?.leaseUntil).toBeUndefined();
+    expect(restartLeases(t, onHost, later).table).toBe(t);
   });
 });
