@@ -162,7 +162,8 @@ export class RemoteHosts {
       () => null,
       (e: unknown) => {
         const why = `host ${name} does not forward its agents' muster calls: ${(e as Error).message}`;
-        this.cell.faults.report(why);
+        // A connection that dropped meanwhile is told once, as the host being away.
+        if (!client.isClosed) this.cell.faults.report(why);
         return why;
       },
     );
