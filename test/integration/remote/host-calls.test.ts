@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoKeyOnHosts } from '../../../src/adapters/git/remote-git.js';
+import { socketPathFor } from '../../../src/paths/muster-paths.js';
 import { muster, musterJson, stopDaemon } from '../../helpers/cli.js';
 import { createAgentRepo, FAKE_AGENT } from '../../helpers/agent-repo.js';
 import { sshSkipReason, startSshHost, type SshHost } from '../../helpers/sshd.js';
@@ -45,7 +46,7 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
   });
   afterAll(() => {
     // The host's workers (one per work directory) outlive the connections by design; they are ours to end with the host.
-    for (const dir of ['work', 'work2']) {
+    for (const dir of ['work', 'work2', 'work3']) {
       const pidFile = host && join(host.remoteHome, dir, '.muster', 'worker.pid');
       if (!pidFile || !existsSync(pidFile)) continue;
       try {
@@ -301,4 +302,28 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
     await run(r, ['task', 'cancel', String(far.id)]);
     await run(r, ['task', 'cancel', String(near.id)]);
   }, 360_000);
+
+  it("does not start an agent on a host whose worker cannot serve the repository's muster calls, and says why", async () => {
+    const r = createAgentRepo({
+      maxWorkers: 1,
+      extra: [`hosts:`, `  far: { ssh: ${host.alias}, max_workers: 1, dir: work3 }`].join('\n'),
+    });
+    repo = r;
+    // Something that is not a socket, and cannot be removed as one, where the worker would listen for the repository's calls.
+    const sock = socketPathFor(join(host.remoteHome, 'work3', `${repoKeyOnHosts(r.dir)}.git`, 'muster'));
+    expect(sock.endsWith('/daemon.sock'), sock).toBe(true);
+    mkdirSync(join(sock, 'in-the-way'), { recursive: true });
+    const far = await add(r, 'far without its calls', ['@print far started', '@wait-input'], ['--on-host', 'far']);
+    const failed = await waitFor(
+      async () => {
+        const t = await musterJson<{ state: string; reason: string | null }>(r.dir, ['task', 'show', String(far.id)], { env: host.env });
+        return t.state === 'failed' ? t : null;
+      },
+      { timeout: 120_000, what: 'the far task to fail to launch', describe: describeAll(r, far.id, 'work3') },
+    );
+    expect(failed.reason).toMatch(/host far does not forward its agents' muster calls/);
+    expect(failed.reason).toMatch(/worker\.log/);
+    // No agent ran there.
+    expect(existsSync(farLog(r, far.id, 'work3')) ? readFileSync(farLog(r, far.id, 'work3'), 'utf8') : '').not.toContain('far started');
+  }, 240_000);
 });
