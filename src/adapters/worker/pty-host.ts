@@ -14,6 +14,7 @@ import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.
 import { EmulatedScreen } from './emulated-screen.js';
 import { HostCalls } from './host-calls.js';
 import { HostWork, workDir } from './host-work.js';
+import { injectedFault, logFault } from './test-faults.js';
 import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
 
 const require = createRequire(import.meta.url);
@@ -420,10 +421,18 @@ export class PtyHost {
     h.summaryTimer = setTimeout(() => {
       // Output that comes while this one waits for the parser makes another.
       h.summaryTimer = null;
-      void screen.emulator.flush().then(() => {
-        const line = encode({ e: 'seen', task: h.task, ...screen.summary() } satisfies WorkerEvent);
-        for (const [socket, tasks] of this.watching) if (socket.writable && tasks.has(h.task)) socket.write(line);
-      });
+      screen.emulator
+        .flush()
+        .then(() => {
+          injectedFault('summary', h.task);
+          const line = encode({ e: 'seen', task: h.task, ...screen.summary() } satisfies WorkerEvent);
+          for (const [socket, tasks] of this.watching) if (socket.writable && tasks.has(h.task)) socket.write(line);
+        })
+        .catch((e: unknown) => {
+          // This terminal's summaries stop (a watch asks again); the agent and every other terminal go on.
+          logFault(`the screen summary of task #${h.task} failed and stopped (the agent runs on)`, e);
+          for (const tasks of this.watching.values()) tasks.delete(h.task);
+        });
     }, SUMMARY_MS);
   }
 
@@ -483,6 +492,9 @@ export async function runWorker(cwd: string, idleMs = 60_000, dir: string | null
   }
   // The supervisor's signals are not the worker's: a terminal hangup or a ^C to the group that started it must not end the agents.
   for (const sig of ['SIGHUP', 'SIGINT'] as const) process.on(sig, () => undefined);
+  // One terminal's fault is not every agent's end: it is logged here (worker.log) and the worker goes on.
+  process.on('uncaughtException', (e) => logFault('the terminal worker caught a fault and goes on', e));
+  process.on('unhandledRejection', (e) => logFault('the terminal worker caught a fault and goes on', e));
   process.on('SIGTERM', () => {
     host.close();
     process.exit(0);

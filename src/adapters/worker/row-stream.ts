@@ -2,6 +2,7 @@ import type { HeadlessTerminal } from '../pty/emulator.js';
 import { PaneRenderer } from '../../pane/pane-renderer.js';
 import { readScreenModes, sameScreenModes, type ScreenModes } from '../../pane/terminal-modes.js';
 import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
+import { injectedFault, logFault } from './test-faults.js';
 
 /** How a stream draws. */
 export interface RowStreamOptions {
@@ -32,6 +33,8 @@ export class RowStream {
   private sentCursor: string | undefined;
   private sentModes: ScreenModes | null = null;
   private echoUntil = 0;
+  /** Closed, or failed: a fault in drawing one view closes that view only (the agent and every other view go on). */
+  private closed = false;
 
   constructor(
     private readonly task: number,
@@ -53,6 +56,7 @@ export class RowStream {
 
   /** New size or options from the client: the next frame is a full one. */
   update(size: { width: number; height: number }, opts: RowStreamOptions): void {
+    if (this.closed) return;
     this.size = size;
     this.renderer.setRect({ top: 0, left: 0, ...size });
     this.renderer.setColor(opts.color);
@@ -71,12 +75,13 @@ export class RowStream {
   }
 
   private schedule(): void {
+    if (this.closed) return;
     const now = Date.now();
     if (now < this.echoUntil) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         this.timer = null;
-        this.flush();
+        this.guardedFlush();
       }, 0);
       return;
     }
@@ -84,7 +89,7 @@ export class RowStream {
     const wait = Math.max(0, MIN_FRAME_MS - (now - this.lastFrameAt));
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flush();
+      this.guardedFlush();
     }, wait);
   }
 
@@ -93,7 +98,18 @@ export class RowStream {
     if (!this.timer) return;
     clearTimeout(this.timer);
     this.timer = null;
-    this.flush();
+    this.guardedFlush();
+  }
+
+  /** Runs on a timer: a throw here would end the whole process, and with it every agent. */
+  private guardedFlush(): void {
+    try {
+      injectedFault('view', this.task);
+      this.flush();
+    } catch (e) {
+      logFault(`a view of task #${this.task} failed and was closed (the agent runs on)`, e);
+      this.close();
+    }
   }
 
   private flush(): void {
@@ -129,7 +145,10 @@ export class RowStream {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.unsubscribe();
     this.renderer.dispose();
   }

@@ -263,8 +263,20 @@ export class TerminalWorker {
 
   /** The screen the worker emulates for `task`, as the supervisor asks things of it. */
   private screen(task: number, r: Receiver): TerminalScreen {
-    // Asked of a worker that is gone (or of none yet): there is nothing to wait for.
+    // Asked of a worker that is gone (or of none yet): there is nothing to wait for, and nothing
+    // to start one for (a screen is made by a launch); the answer is `otherwise`, at once.
     const ask = async <T>(fn: (c: WorkerClient) => Promise<T>, otherwise: T): Promise<T> => {
+      const c = this.client;
+      if (this.closed || !c || c.isClosed) return otherwise;
+      try {
+        return await fn(c);
+      } catch {
+        return otherwise;
+      }
+    };
+    // A view, and the log's last screen under it, need a screen: the one way besides a launch to
+    // start a worker (an exited agent's last screen, after the worker idled out, is shown from it).
+    const make = async <T>(fn: (c: WorkerClient) => Promise<T>, otherwise: T): Promise<T> => {
       if (this.closed) return otherwise;
       try {
         return await fn(await this.connected());
@@ -282,7 +294,7 @@ export class TerminalWorker {
         const id = ++this.views;
         const v = { spec, send };
         r.views.set(id, v);
-        await ask((c) => c.call('view', { task, id, ...spec }), {});
+        await make((c) => c.call('view', { task, id, ...spec }), {});
         return {
           update: async (next) => {
             v.spec = next;
@@ -298,7 +310,7 @@ export class TerminalWorker {
         };
       },
       history: (color) => ask((c) => c.call('history', { task, color }), { width: r.cols, recent: [], own: [] }),
-      seedFromLog: () => ask((c) => c.call('seed', { task }).then(() => undefined), undefined),
+      seedFromLog: () => make((c) => c.call('seed', { task }).then(() => undefined), undefined),
       dispose: () => r.views.clear(),
     };
   }

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessExit } from '../../../src/adapters/pty/task-terminal.js';
 import { TerminalWorker } from '../../../src/adapters/worker/terminal-worker.js';
-import type { WorkerClient } from '../../../src/adapters/worker/worker-client.js';
+import { WorkerClient } from '../../../src/adapters/worker/worker-client.js';
 import { musterPaths } from '../../../src/paths/muster-paths.js';
 import { locateRepo } from '../../../src/paths/repo.js';
 import { BIN, isAlive, stopDaemon, workerPid } from '../../helpers/cli.js';
@@ -149,4 +149,75 @@ describe('the connection to the terminal worker', () => {
       process.kill(pid, 'SIGCONT');
     }
   }, 20_000);
+
+  it('survives a fault in one terminal: that view and summary close, the agent and every other terminal go on', async () => {
+    repo = createTempRepo();
+    // The worker started below throws in every frame and every summary of task 1.
+    const before = process.env.MUSTER_TEST_WORKER_FAULT;
+    process.env.MUSTER_TEST_WORKER_FAULT = 'view:1,summary:1';
+    worker = terminalWorker(repo.dir);
+    const log = (task: number) => ({ file: join(repo!.dir, '.git', `t${task}.log`), maxBytes: 1 << 20, keep: 1 });
+    let raw1 = '';
+    const host1 = worker.host(1, log(1), { cols: 80, rows: 24 }, 100, (data) => (raw1 += data));
+    const host2 = worker.host(2, log(2), { cols: 80, rows: 24 }, 100, () => undefined);
+    const echo = ['sh', '-c', 'echo ready; while read l; do echo "got $l"; done'];
+    let proc1;
+    try {
+      proc1 = await host1.run(echo, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    } finally {
+      if (before === undefined) delete process.env.MUSTER_TEST_WORKER_FAULT;
+      else process.env.MUSTER_TEST_WORKER_FAULT = before;
+    }
+    const proc2 = await host2.run(echo, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    const ended: string[] = [];
+    void proc1.exited.then((e) => ended.push(`1: ${JSON.stringify(e)}`));
+    void proc2.exited.then((e) => ended.push(`2: ${JSON.stringify(e)}`));
+    const workerLog = () =>
+      existsSync(musterPaths(locateRepo(repo!.dir)).workerLog) ? readFileSync(musterPaths(locateRepo(repo!.dir)).workerLog, 'utf8') : '';
+    const rows1 = new Map<number, string>();
+    await host1.screen!.view({ width: 80, height: 24, color: false, cursor: false, screen: false }, (f) => {
+      for (const [y, text] of f.rows) rows1.set(y, text);
+    });
+    const rows2 = new Map<number, string>();
+    await host2.screen!.view({ width: 80, height: 24, color: false, cursor: false, screen: false }, (f) => {
+      for (const [y, text] of f.rows) rows2.set(y, text);
+    });
+    await waitFor(() => workerLog().includes('a view of task #1 failed'), {
+      what: "the fault in task 1's view, logged",
+      describe: () => `${workerLog()}\nended: ${ended}`,
+    });
+    // Task 1's input still reaches it (its raw output says so), task 2's view and summary still follow its screen.
+    host1.listen!(true);
+    await host1.screen!.settle();
+    host1.write('one\r');
+    host2.write('two\r');
+    const state = () =>
+      `raw1=${JSON.stringify(raw1)} rows2=${JSON.stringify([...rows2])} tail2=${JSON.stringify(host2.screen!.tail())} ended=${ended}\n${workerLog()}`;
+    await waitFor(() => raw1.includes('got one'), { what: 'task 1 to answer its input', describe: state });
+    await waitFor(() => [...rows2.values()].some((r) => r.includes('got two')), { what: "task 2's view to show its answer", describe: state });
+    await waitFor(() => host2.screen!.tail().includes('got two'), { what: "task 2's summary", describe: state });
+    expect(workerLog()).toContain('the screen summary of task #1 failed');
+    expect(ended).toEqual([]);
+    expect(isAlive(proc1.pid) && isAlive(proc2.pid) && isAlive(worker.pid)).toBe(true);
+    expect([...rows1.values()].join('')).not.toContain('got one');
+  });
+
+  it('asks nothing of a worker that is not there: settle and history answer at once and start none', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    const socketPath = musterPaths(locateRepo(repo.dir)).workerSocketPath;
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
+    await host.screen!.settle();
+    expect(await host.screen!.history(false)).toEqual({ width: 80, recent: [], own: [] });
+    expect(workerPid(repo.dir)).toBeNull();
+    // And once the worker that ran its program died: the exit's settle starts no new one.
+    const proc = await host.run(['sh', '-c', 'echo started; sleep 100'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    const first = worker.pid;
+    process.kill(first, 'SIGKILL');
+    expect(await proc.exited).toEqual({ exitCode: 1, signal: 1 });
+    await host.screen!.settle();
+    expect(await host.screen!.history(false)).toEqual({ width: 80, recent: [], own: [] });
+    await expect(WorkerClient.open(socketPath)).rejects.toThrow();
+    expect(workerPid(repo.dir)).toBe(first);
+  });
 });
