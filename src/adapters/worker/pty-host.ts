@@ -11,6 +11,7 @@ import { peerCredentials } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
 import { readLogTail, TerminalLog } from '../pty/terminal-log.js';
 import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
+import { replayScreen } from '../pty/emulator.js';
 import { EmulatedScreen } from './emulated-screen.js';
 import { HostCalls } from './host-calls.js';
 import { HostWork, workDir } from './host-work.js';
@@ -40,6 +41,8 @@ interface Hosted {
   scrollback: number;
   summaryTimer: NodeJS.Timeout | null;
   proc: PtyModule.IPty | null;
+  /** Programs started here ever: a replay of the old log that began before one must not cover its screen. */
+  runs: number;
   pty: string | null;
   cols: number;
   rows: number;
@@ -215,6 +218,7 @@ export class PtyHost {
             scrollback: 0,
             summaryTimer: null,
             proc: null,
+            runs: 0,
             pty: null,
             cols: p.cols,
             rows: p.rows,
@@ -229,10 +233,6 @@ export class PtyHost {
           const hosted = h;
           hosted.scrollback = p.scrollback;
           hosted.screen = new EmulatedScreen(hosted.task, hosted.cols, hosted.rows, p.scrollback, (reply) => hosted.proc?.write(reply));
-          // Output kept for an earlier supervisor that emulated it itself: the screen starts from it.
-          hosted.screen.seed(hosted.tail.join(''));
-          hosted.tail = [];
-          hosted.tailLength = 0;
         }
         return {};
       }
@@ -296,7 +296,13 @@ export class PtyHost {
         } catch {
           // no log yet: nothing ran here before
         }
-        return screen.seedFromLog(raw, h.scrollback).then(() => ({}));
+        if (!raw) return {};
+        const runs = h.runs;
+        return replayScreen(raw, screen.emulator.term.cols, screen.emulator.term.rows, h.scrollback).then((last) => {
+          // A program started while the log replayed: the screen is its own now, not the old log's.
+          if (h.runs === runs && !h.proc && h.screen === screen) screen.seed(last);
+          return {};
+        });
       }
       case 'write':
         this.get(req.p.task).proc?.write(req.p.data);
@@ -383,6 +389,7 @@ export class PtyHost {
     const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env });
     trackChild(proc.pid);
     h.proc = proc;
+    h.runs++;
     // node-pty's Unix terminal knows its slave device; its typings do not say so.
     const device = (proc as unknown as { ptsName?: unknown }).ptsName;
     h.pty = typeof device === 'string' && device ? device : null;
