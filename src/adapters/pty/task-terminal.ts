@@ -19,6 +19,8 @@ export interface RunningProcess {
   /** Its terminal's device (`/dev/pts/N`), when node-pty says. */
   pty: string | null;
   exited: Promise<ProcessExit>;
+  /** The size its terminal has, for one started by an earlier supervisor (a new one's is the terminal's own). */
+  size?: { cols: number; rows: number };
 }
 
 /** A view of a terminal's screen: frames of changed rows to whoever asked for it. */
@@ -134,6 +136,8 @@ export class TaskTerminal {
   /** A process already running here (started for an earlier supervisor), from now on this terminal's. */
   adopt(proc: RunningProcess): void {
     this.current = proc;
+    // Sized by the views of the supervisor that started it: this one's default is not what the agent drew for.
+    if (proc.size) this.resize(proc.size.cols, proc.size.rows);
     void proc.exited.then(() => {
       if (this.current === proc) this.current = null;
     });

@@ -207,7 +207,7 @@ export class RemoteWorker {
 
   /** A program already running there (after a supervisor restart), as this side will see its exit. */
   running(t: HostedTerminal): RunningProcess | null {
-    return t.pid === null ? null : { pid: t.pid, pty: t.pty, exited: this.exit(t.pid).promise };
+    return t.pid === null ? null : { pid: t.pid, pty: t.pty, exited: this.exit(t.pid).promise, size: { cols: t.cols, rows: t.rows } };
   }
 
   /** The host of `task`'s terminal there: output to `receive`; `seed` gets the worker's tail of what came before. */

@@ -217,7 +217,7 @@ export class TerminalWorker {
 
   /** A process running in the worker (from `start`), as this connection will see its exit. */
   running(t: HostedTerminal): RunningProcess | null {
-    return t.pid === null ? null : { pid: t.pid, pty: t.pty, exited: this.take(t.pid) };
+    return t.pid === null ? null : { pid: t.pid, pty: t.pty, exited: this.take(t.pid), size: { cols: t.cols, rows: t.rows } };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MusterClient } from '../../../src/client/client.js';
@@ -38,6 +38,8 @@ describe('agents in the terminal worker', () => {
     process.kill(daemon, 'SIGKILL');
     await waitFor(() => !isAlive(daemon), { what: 'the supervisor to die' });
     expect(isAlive(agentPid)).toBe(true);
+    // The screen must come from the worker, which kept it, not from a replay of the log.
+    rmSync(join(repo.dir, '.git', 'muster', 'tasks', String(t.id), 'terminal.log'));
 
     client = await clientFor(repo.dir);
     expect((await client.call('status', {})).daemon.pid).not.toBe(daemon);
@@ -63,6 +65,41 @@ describe('agents in the terminal worker', () => {
     await client.call('term.input', { task: t.id, data: 'done\r' });
     const done = await waitForTask(client, t.id, inState('review'), 'in review');
     expect(done.sessions[0]).toMatchObject({ pid: agentPid, exitCode: 0 });
+  });
+
+  it("answers an agent's terminal query exactly once, before and after kill -9 of the supervisor, and keeps the agent's size", async () => {
+    repo = createAgentRepo();
+    client = await clientFor(repo.dir);
+    const t = await client.call('task.add', { title: 'asks', prompt: '@cpr' });
+    await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions[0]?.pid != null, 'running');
+    const screen = () => screenOf(client!, t.id);
+    await waitFor(async () => (await screen()).includes('cpr replies: 1'), { what: 'the answer to the query', describe: screen });
+    // The latest attach sizes the agent's terminal.
+    expect(await client.call('term.attach', { task: t.id, cols: 100, rows: 30, color: false })).toMatchObject({ cols: 100, rows: 30 });
+    await client.call('term.detach', { task: t.id });
+    await client.call('term.input', { task: t.id, data: '!' });
+    await waitFor(async () => (await screen()).includes('check 1: 1 replies'), { what: 'the first check', describe: screen });
+    const daemon = (await client.call('status', {})).daemon.pid;
+    client.close();
+    process.kill(daemon, 'SIGKILL');
+    await waitFor(() => !isAlive(daemon), { what: 'the supervisor to die' });
+    rmSync(join(repo.dir, '.git', 'muster', 'tasks', String(t.id), 'terminal.log'));
+
+    client = await clientFor(repo.dir);
+    expect((await client.call('task.show', { id: t.id })).state).toBe('running');
+    // The restarted supervisor shows it at the size it has, not its own default.
+    expect(await client.call('term.attach', { task: t.id, color: false })).toMatchObject({ cols: 100, rows: 30 });
+    await client.call('term.detach', { task: t.id });
+    // Nothing answered the old query again, and a new one is answered once.
+    await client.call('term.input', { task: t.id, data: '!' });
+    await waitFor(async () => (await screen()).includes('check 2: 1 replies'), { what: 'the check after the restart', describe: screen });
+    await client.call('term.input', { task: t.id, data: '?' });
+    await waitFor(async () => (await screen()).includes('cpr replies: 2'), { what: 'the answer to the new query', describe: screen });
+    await client.call('term.input', { task: t.id, data: '!' });
+    await waitFor(async () => (await screen()).includes('check 3: 2 replies'), { what: 'the last check', describe: screen });
+    expect(await screen()).not.toMatch(/cpr replies: [3-9]/);
+    await client.call('term.input', { task: t.id, data: 'q' });
+    await waitForTask(client, t.id, inState('review'), 'in review');
   });
 
   it('a dead worker means the agents are gone: the restarted supervisor leaves their tasks stalled', async () => {
