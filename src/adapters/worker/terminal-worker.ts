@@ -149,14 +149,24 @@ export class TerminalWorker {
       r.tail = sum.tail;
       r.lastOutputAt = sum.ago === null ? 0 : Date.now() - sum.ago;
     };
+    // The watch's answer is taken after the events that came in the same read: a summary sent
+    // after it must not be overwritten by it.
+    let later = false;
     client.onOutput(task, (data) => r.receive(data));
-    client.onScreen(task, (e) => (e.e === 'seen' ? summary(e) : r.views.get(e.view)?.send(e.frame)));
+    client.onScreen(task, (e) => {
+      if (e.e !== 'seen') return r.views.get(e.view)?.send(e.frame);
+      later = true;
+      summary(e);
+    });
     // The worker emulates the screen (and keeps it across supervisors): only what is asked of it comes here.
     client.send('open', { task, logFile: r.log.file, logMaxBytes: r.log.maxBytes, logKeep: r.log.keep, cols: r.cols, rows: r.rows, scrollback: r.scrollback });
     // A new worker after the last one died: the screen it had is gone, the log's last screen stands in for it.
     if (r.opened && !client.terminals.some((t) => t.task === task)) client.send('seed', { task });
     r.opened = true;
-    client.call('watch', { task }).then(summary, () => undefined);
+    client.call('watch', { task }).then(
+      (sum) => void (later || summary(sum)),
+      () => undefined,
+    );
     if (r.listening) client.send('listen', { task, on: true });
     for (const [id, v] of r.views) client.send('view', { task, id, ...v.spec });
   }
