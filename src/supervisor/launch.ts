@@ -117,18 +117,25 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
     if (early.length > 8192) unsubscribe();
   });
   const before = conversationOf(task, task.agent);
-  await pauseAt(sup, 'dispatch:spawn');
-  mustStillLaunch(sup, id);
-  const pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
-    void (async () => {
-      unsubscribe();
-      await term.screen.settle();
-      const failed = exit.exitCode === 1 ? execFailure(early) : null;
-      const untold = failed ? unstartedConversations(mustGet(sup, id).conversations, wiring.conversation, before) : null;
-      if (untold) await sup.patchTask(id, { conversations: untold });
-      await l.sessions.exited(id, session, exit, stoppedByUs, failed ? `could not start "${resolved}": ${failed}` : null);
-    })();
-  });
+  let pid: number;
+  try {
+    await pauseAt(sup, 'dispatch:spawn');
+    mustStillLaunch(sup, id);
+    pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
+      void (async () => {
+        unsubscribe();
+        await term.screen.settle();
+        const failed = exit.exitCode === 1 ? execFailure(early) : null;
+        const untold = failed ? unstartedConversations(mustGet(sup, id).conversations, wiring.conversation, before) : null;
+        if (untold) await sup.patchTask(id, { conversations: untold });
+        await l.sessions.exited(id, session, exit, stoppedByUs, failed ? `could not start "${resolved}": ${failed}` : null);
+      })();
+    });
+  } catch (e) {
+    // Never started: its terminal's raw output need not cross from the worker for it any more.
+    unsubscribe();
+    throw e;
+  }
   // Told only once it runs (before any other await: an exit that comes first must find it recorded).
   const told = startedConversations(mustGet(sup, id).conversations, wiring.conversation);
   if (told) await sup.patchTask(id, { conversations: told });

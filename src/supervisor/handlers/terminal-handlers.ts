@@ -65,6 +65,8 @@ function release(sup: Services, task: number, conn: Connection, kind: ViewKind):
 export async function termAttach(sup: Services, p: ParsedParamsOf<'term.attach'>, conn: Connection): Promise<ResultOf<'term.attach'>> {
   requireTerminalTask(sup, p.task);
   const term = await sup.runtime.viewedTerminal(p.task);
+  // Gone while its terminal was made: no view to open for it, and no size of its to claim (nothing would release it).
+  if (conn.isClosed) return { cols: term.cols, rows: term.rows, running: sup.runtime.isRunning(p.task) || startingUp(sup, p.task) };
   if (p.cols && p.rows) claim(sup, p.task, conn, 'attach', p.cols, p.rows);
   // A view made for the screen sends screen frames: where the cursor goes, the input modes.
   const spec = { width: p.cols ?? term.cols, height: p.rows ?? term.rows, color: p.color, cursor: false, screen: true };
@@ -72,7 +74,7 @@ export async function termAttach(sup: Services, p: ParsedParamsOf<'term.attach'>
   if (!views) attaches.set(conn, (views = new Map()));
   const open = views.get(p.task);
   if (open) await (await open.made).update(spec);
-  else {
+  else if (!conn.isClosed) {
     const made = openView(term, spec, (frame) => conn.publish('screen', frame as ScreenFrameView));
     views.set(p.task, made);
     const offExit = sup.runtime.onAgentExit(p.task, (exit) => {
@@ -102,6 +104,7 @@ function startingUp(sup: Services, id: number): boolean {
 export async function termWatch(sup: Services, p: ParsedParamsOf<'term.watch'>, conn: Connection): Promise<ResultOf<'term.watch'>> {
   requireTerminalTask(sup, p.task);
   const term = await sup.runtime.viewedTerminal(p.task);
+  if (conn.isClosed) return { ok: true };
   if (p.resize) claim(sup, p.task, conn, 'pane', p.width, p.height);
   const spec = { width: p.width, height: p.height, color: p.color, cursor: p.cursor, screen: false };
   const existing = conn.watches.get(p.task);
