@@ -9,13 +9,12 @@ import { musterPaths, prepareSocketDir, socketPathFor } from '../../paths/muster
 import { locateRepo } from '../../paths/repo.js';
 import { peerCredentials } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
-import { readLogTail, TerminalLog } from '../pty/terminal-log.js';
+import { TerminalLog } from '../pty/terminal-log.js';
 import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
-import { replayScreen } from '../pty/emulator.js';
-import { EmulatedScreen } from './emulated-screen.js';
 import { HostCalls } from './host-calls.js';
 import { HostWork, workDir } from './host-work.js';
-import { injectedFault, logFault } from './test-faults.js';
+import { ScreenHost, type ScreenTerminal } from './screen-host.js';
+import { logFault } from './test-faults.js';
 import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerReply, type WorkerRequest, type WorkerRequests } from './messages.js';
 
 const require = createRequire(import.meta.url);
@@ -23,29 +22,11 @@ const pty = require('node-pty') as typeof PtyModule;
 
 /** How much of each terminal's latest output the worker keeps for a supervisor that attaches later (its screen is rebuilt from it). */
 export const KEPT_TAIL = 512 * 1024;
-/** How much of an old log a terminal's new screen replays to show the last screen of what ran before. */
-const SEED_BYTES = 512 * 1024;
-/**
- * How long after output a watched terminal's summary (its last lines, for the activity
- * judgement) goes out: one per this many milliseconds however fast the program writes.
- */
-const SUMMARY_MS = 250;
-
-interface Hosted {
-  task: number;
+interface Hosted extends ScreenTerminal {
   log: TerminalLog;
-  logFile: string;
-  logKeep: number;
-  /** Emulated here (the local worker): output reaches a connection only while it listens. */
-  screen: EmulatedScreen | null;
-  scrollback: number;
-  summaryTimer: NodeJS.Timeout | null;
   proc: PtyModule.IPty | null;
-  /** Programs started here ever: a replay of the old log that began before one must not cover its screen. */
-  runs: number;
   pty: string | null;
-  cols: number;
-  rows: number;
+  /** Output kept for a supervisor that emulates it itself (a host's terminal), when nothing emulates it here. */
   tail: string[];
   tailLength: number;
   /** Characters of output ever, so a supervisor that reconnects takes exactly what it missed. */
@@ -63,12 +44,11 @@ export class PtyHost {
   private readonly hosted = new Map<number, Hosted>();
   /** Every connection, with the terminals whose raw output it takes. */
   private readonly attached = new Map<Socket, Set<number>>();
-  /** The terminals whose screen summaries each connection takes. */
-  private readonly watching = new Map<Socket, Set<number>>();
-  /** The views each connection has open: their key in the screen -> its task. */
-  private readonly views = new Map<Socket, Map<string, number>>();
-  private readonly connectionNo = new Map<Socket, number>();
-  private connections = 0;
+  /** The emulated screens, as each connection watches and views them. */
+  private readonly screens = new ScreenHost(
+    (task) => this.get(task),
+    (task) => this.hosted.get(task),
+  );
   /** The programs each connection started that end with it. */
   private readonly bound = new Map<Socket, Set<number>>();
   private server: Server | null = null;
@@ -128,8 +108,7 @@ export class PtyHost {
     this.reaper = null;
     for (const h of this.hosted.values()) {
       h.log.close();
-      h.screen?.dispose();
-      if (h.summaryTimer) clearTimeout(h.summaryTimer);
+      this.screens.dispose(h);
     }
     for (const s of this.attached.keys()) s.destroy();
     this.server?.close();
@@ -148,18 +127,13 @@ export class PtyHost {
       return;
     }
     this.attached.set(socket, new Set());
-    this.watching.set(socket, new Set());
-    this.views.set(socket, new Map());
-    this.connectionNo.set(socket, ++this.connections);
+    this.screens.connected(socket);
     readLines(socket, (line) => this.onLine(socket, line));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.calls?.routeClosed(socket);
       this.attached.delete(socket);
-      this.watching.delete(socket);
-      for (const [key, task] of this.views.get(socket) ?? []) this.hosted.get(task)?.screen?.unview(key);
-      this.views.delete(socket);
-      this.connectionNo.delete(socket);
+      this.screens.disconnected(socket);
       for (const pid of this.bound.get(socket) ?? []) for (const target of [-pid, pid]) signal(target, 'SIGHUP');
       this.bound.delete(socket);
     });
@@ -202,8 +176,7 @@ export class PtyHost {
               `this host's worker runs task #${p.task} of another repository now (its log is ${h.log.file}); give this repository its own dir under hosts:`,
             );
           h.log.close();
-          h.screen?.dispose();
-          if (h.summaryTimer) clearTimeout(h.summaryTimer);
+          this.screens.dispose(h);
           this.hosted.delete(p.task);
           h = undefined;
         }
@@ -229,11 +202,7 @@ export class PtyHost {
           };
           this.hosted.set(p.task, h);
         }
-        if (p.scrollback !== undefined && !h.screen) {
-          const hosted = h;
-          hosted.scrollback = p.scrollback;
-          hosted.screen = new EmulatedScreen(hosted.task, hosted.cols, hosted.rows, p.scrollback, (reply) => hosted.proc?.write(reply));
-        }
+        if (p.scrollback !== undefined) this.screens.emulate(h, p.scrollback);
         return {};
       }
       case 'run': {
@@ -251,59 +220,28 @@ export class PtyHost {
         // In the same tick as the reply: every byte after the tail reaches this connection as an event.
         return { tail: h.tail.join(''), total: h.total };
       }
-      case 'watch': {
-        const h = this.get(req.p.task);
-        this.watching.get(socket)?.add(h.task);
-        return this.screenOf(h).summary();
-      }
+      case 'watch':
+        return this.screens.watch(socket, req.p.task);
       case 'listen': {
         const set = this.attached.get(socket);
         if (req.p.on) set?.add(req.p.task);
         else set?.delete(req.p.task);
         return {};
       }
-      case 'view': {
-        const { task, id, ...spec } = req.p;
-        const screen = this.screenOf(this.get(task));
-        const key = `${this.connectionNo.get(socket) ?? 0}:${id}`;
-        this.views.get(socket)?.set(key, task);
-        const send = (frame: Extract<WorkerEvent, { e: 'frame' }>['frame']): void =>
-          void (socket.writable && socket.write(encode({ e: 'frame', task, view: id, frame })));
-        return screen.view(key, spec, send).then(() => ({}));
-      }
-      case 'unview': {
-        const key = `${this.connectionNo.get(socket) ?? 0}:${req.p.id}`;
-        this.views.get(socket)?.delete(key);
-        this.hosted.get(req.p.task)?.screen?.unview(key);
+      case 'view':
+        return this.screens.view(socket, req.p);
+      case 'unview':
+        this.screens.unview(socket, req.p.task, req.p.id);
         return {};
-      }
       case 'echo':
-        this.hosted.get(req.p.task)?.screen?.echo(`${this.connectionNo.get(socket) ?? 0}:${req.p.id}`);
+        this.screens.echo(socket, req.p.task, req.p.id);
         return {};
       case 'history':
-        return this.screenOf(this.get(req.p.task)).history(req.p.color);
+        return this.screens.history(req.p.task, req.p.color);
       case 'settle':
-        return this.screenOf(this.get(req.p.task))
-          .settle()
-          .then(() => ({}));
-      case 'seed': {
-        const h = this.get(req.p.task);
-        const screen = this.screenOf(h);
-        if (h.proc || screen.seeded || screen.lastOutputAt !== 0) return {};
-        let raw = '';
-        try {
-          raw = readLogTail(h.logFile, h.logKeep, SEED_BYTES);
-        } catch {
-          // no log yet: nothing ran here before
-        }
-        if (!raw) return {};
-        const runs = h.runs;
-        return replayScreen(raw, screen.emulator.term.cols, screen.emulator.term.rows, h.scrollback).then((last) => {
-          // A program started while the log replayed: the screen is its own now, not the old log's.
-          if (h.runs === runs && !h.proc && h.screen === screen) screen.seed(last);
-          return {};
-        });
-      }
+        return this.screens.settle(req.p.task);
+      case 'seed':
+        return this.screens.seed(req.p.task);
       case 'write':
         this.get(req.p.task).proc?.write(req.p.data);
         return {};
@@ -311,9 +249,7 @@ export class PtyHost {
         const h = this.get(req.p.task);
         h.cols = req.p.cols;
         h.rows = req.p.rows;
-        // What came before is parsed at the size it was written for, then the screen reflows.
-        h.screen?.resize(h.cols, h.rows);
-        this.scheduleSummary(h);
+        this.screens.resized(h);
         try {
           h.proc?.resize(h.cols, h.rows);
         } catch {
@@ -363,11 +299,6 @@ export class PtyHost {
     return this.work;
   }
 
-  private screenOf(h: Hosted): EmulatedScreen {
-    if (!h.screen) throw new Error(`the worker does not emulate task #${h.task}'s terminal; open it with a scrollback`);
-    return h.screen;
-  }
-
   private get(task: number): Hosted {
     const h = this.hosted.get(task);
     if (!h) throw new Error(`the worker has no terminal for task #${task}; open it first`);
@@ -410,37 +341,12 @@ export class PtyHost {
   private output(h: Hosted, data: string): void {
     h.log.write(data);
     h.total += data.length;
-    if (h.screen) {
-      h.screen.write(data);
-      this.scheduleSummary(h);
-    } else {
+    if (!this.screens.write(h, data)) {
       h.tail.push(data);
       h.tailLength += data.length;
       while (h.tailLength > KEPT_TAIL && h.tail.length > 1) h.tailLength -= h.tail.shift()!.length;
     }
     this.broadcast({ e: 'out', task: h.task, data }, h.task);
-  }
-
-  /** The screen's summary to the connections watching it, once what came by then is parsed. */
-  private scheduleSummary(h: Hosted): void {
-    const screen = h.screen;
-    if (!screen || h.summaryTimer || ![...this.watching.values()].some((s) => s.has(h.task))) return;
-    h.summaryTimer = setTimeout(() => {
-      // Output that comes while this one waits for the parser makes another.
-      h.summaryTimer = null;
-      screen.emulator
-        .flush()
-        .then(() => {
-          injectedFault('summary', h.task);
-          const line = encode({ e: 'seen', task: h.task, ...screen.summary() } satisfies WorkerEvent);
-          for (const [socket, tasks] of this.watching) if (socket.writable && tasks.has(h.task)) socket.write(line);
-        })
-        .catch((e: unknown) => {
-          // This terminal's summaries stop (a watch asks again); the agent and every other terminal go on.
-          logFault(`the screen summary of task #${h.task} failed and stopped (the agent runs on)`, e);
-          for (const tasks of this.watching.values()) tasks.delete(h.task);
-        });
-    }, SUMMARY_MS);
   }
 
   private broadcast(event: WorkerEvent, task: number | null): void {
