@@ -14,6 +14,13 @@ const SEED_BYTES = 512 * 1024;
  */
 const SUMMARY_MS = 250;
 
+/** A view a connection has open. */
+interface OpenView {
+  task: number;
+  spec: ViewSpec;
+  send: (frame: Extract<WorkerEvent, { e: 'frame' }>['frame']) => void;
+}
+
 /** What of a hosted terminal its screen needs. */
 export interface ScreenTerminal {
   readonly task: number;
@@ -38,8 +45,10 @@ export interface ScreenTerminal {
 export class ScreenHost {
   /** The terminals whose screen summaries each connection takes. */
   private readonly watching = new Map<Socket, Set<number>>();
-  /** The views each connection has open: their key in the screen -> its task. */
-  private readonly views = new Map<Socket, Map<string, number>>();
+  /** The views each connection has open, by their key in the screen. */
+  private readonly views = new Map<Socket, Map<string, OpenView>>();
+  /** Views whose frames were skipped while their connection's buffer was full: drawn whole once it drains. */
+  private readonly behind = new Map<Socket, Set<string>>();
   private readonly connectionNo = new Map<Socket, number>();
   private connections = 0;
 
@@ -57,8 +66,9 @@ export class ScreenHost {
 
   disconnected(socket: Socket): void {
     this.watching.delete(socket);
-    for (const [key, task] of this.views.get(socket) ?? []) this.find(task)?.screen?.unview(key);
+    for (const [key, v] of this.views.get(socket) ?? []) this.find(v.task)?.screen?.unview(key);
     this.views.delete(socket);
+    this.behind.delete(socket);
     this.connectionNo.delete(socket);
   }
 
@@ -100,10 +110,35 @@ export class ScreenHost {
     const { task, id, ...spec } = p;
     const screen = this.screenOf(this.get(task));
     const key = this.key(socket, id);
-    this.views.get(socket)?.set(key, task);
-    const send = (frame: Extract<WorkerEvent, { e: 'frame' }>['frame']): void =>
-      void (socket.writable && socket.write(encode({ e: 'frame', task, view: id, frame })));
+    const send = (frame: Extract<WorkerEvent, { e: 'frame' }>['frame']): void => {
+      if (!socket.writable) return;
+      // A client that reads slower than frames come: the frame is skipped, not queued without
+      // bound, and the view is drawn whole (the latest rows) once the connection catches up.
+      if (socket.writableNeedDrain) return this.fallBehind(socket, key);
+      socket.write(encode({ e: 'frame', task, view: id, frame }));
+    };
+    this.views.get(socket)?.set(key, { task, spec, send: this.views.get(socket)?.get(key)?.send ?? send });
     return screen.view(key, spec, send).then(() => ({}));
+  }
+
+  private fallBehind(socket: Socket, key: string): void {
+    let keys = this.behind.get(socket);
+    if (!keys) {
+      this.behind.set(socket, (keys = new Set()));
+      socket.once('drain', () => this.catchUp(socket));
+    }
+    keys.add(key);
+  }
+
+  /** Each view that skipped frames gets a full one: it shows the screen as it is now. */
+  private catchUp(socket: Socket): void {
+    const keys = this.behind.get(socket);
+    this.behind.delete(socket);
+    for (const key of keys ?? []) {
+      const v = this.views.get(socket)?.get(key);
+      const screen = v && this.find(v.task)?.screen;
+      if (v && screen) screen.view(key, v.spec, v.send).catch((e: unknown) => logFault(`a view of task #${v.task} could not be drawn again`, e));
+    }
   }
 
   unview(socket: Socket, task: number, id: number): void {
