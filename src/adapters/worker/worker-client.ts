@@ -28,6 +28,11 @@ export class WorkerClient {
   private readonly outputs = new Map<number, (data: string) => void>();
   private readonly screens = new Map<number, (e: ScreenEvent) => void>();
   private readonly exitListeners = new Set<(e: Extract<WorkerEvent, { e: 'exit' }>) => void>();
+  /**
+   * Exits that came before anyone listened: one can follow the hello in the same read, before
+   * the caller took the connection, and the hello still listed that process as running.
+   */
+  private unheardExits: Extract<WorkerEvent, { e: 'exit' }>[] = [];
   private readonly workListeners = new Set<(e: Extract<WorkerEvent, { e: 'work' }>) => void>();
   private readonly closeListeners = new Set<() => void>();
   private readonly callListeners = new Set<(e: Extract<WorkerEvent, { e: `call-${string}` | 'renew' }>) => void>();
@@ -121,6 +126,9 @@ export class WorkerClient {
 
   onExit(listener: (e: Extract<WorkerEvent, { e: 'exit' }>) => void): void {
     this.exitListeners.add(listener);
+    const unheard = this.unheardExits;
+    this.unheardExits = [];
+    for (const e of unheard) guarded(() => listener(e));
   }
 
   /** New work snapshotted on another host. */
@@ -161,8 +169,10 @@ export class WorkerClient {
       const l = this.screens.get(msg.task);
       if (l) guarded(() => l(msg));
     } else if (msg.e === 'work') for (const l of this.workListeners) guarded(() => l(msg));
-    else if (msg.e === 'exit') for (const l of this.exitListeners) guarded(() => l(msg));
-    else if (msg.e === 'call-open' || msg.e === 'call-line' || msg.e === 'call-close' || msg.e === 'renew')
+    else if (msg.e === 'exit') {
+      if (!this.exitListeners.size) this.unheardExits.push(msg);
+      for (const l of this.exitListeners) guarded(() => l(msg));
+    } else if (msg.e === 'call-open' || msg.e === 'call-line' || msg.e === 'call-close' || msg.e === 'renew')
       for (const l of this.callListeners) guarded(() => l(msg));
     // Anything else is of a newer worker: ignored, never taken for an agent's call.
   }

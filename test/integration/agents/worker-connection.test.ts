@@ -104,10 +104,11 @@ describe('the connection to the terminal worker', () => {
     const proc = await host.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
     await waitFor(() => seen.includes('started'), { what: 'the output', describe: () => seen });
     const pid = worker.pid;
-    (worker as unknown as { client: WorkerClient }).client.close();
+    const old = (worker as unknown as { client: WorkerClient }).client;
+    old.close();
     let exit: ProcessExit | null = null;
     void proc.exited.then((e) => (exit = e));
-    await waitFor(() => (worker as unknown as { client: WorkerClient | null }).client !== null, {
+    await waitFor(() => ![null, old].includes((worker as unknown as { client: WorkerClient | null }).client), {
       what: 'the connection to come back',
       describe: () => `exit=${JSON.stringify(exit)}`,
     });
