@@ -51,8 +51,12 @@ async function musterPerAgent(agents: number, quick: boolean, log: (m: string) =
     );
     // The agents' PTYs and log buffers are in the terminal worker, started with the first agent: its RSS counts whole.
     const worker = workerPid(repo.dir);
-    const after = (await settledRssMb(pid, quick)) + (worker ? await settledRssMb(worker, quick) : 0);
-    log(`muster supervisor + terminal worker RSS ${before.toFixed(1)} → ${after.toFixed(1)} MiB with ${agents} agents`);
+    const supervisorAfter = await settledRssMb(pid, quick);
+    const workerAfter = worker ? await settledRssMb(worker, quick) : 0;
+    const after = supervisorAfter + workerAfter;
+    log(
+      `muster supervisor + terminal worker RSS ${before.toFixed(1)} → ${after.toFixed(1)} MiB with ${agents} agents (supervisor ${supervisorAfter.toFixed(1)}, worker ${workerAfter.toFixed(1)})`,
+    );
     return { perAgent: (after - before) / agents, before, after };
   });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BIN, daemonPid, muster, musterJson, stopDaemon, testEnv, workerPid } from '../../test/helpers/cli.js';
 import { createTempRepo, type TempRepo } from '../../test/helpers/temp-repo.js';
 import { DAEMON_NODE_FLAGS } from '../../src/client/connect.js';
+import { WORKER_NODE_FLAGS } from '../../src/adapters/worker/worker-client.js';
 import type { Cleanup } from './cleanup.js';
 import { descendants, isAlive } from './proc.js';
 import { until } from './stats.js';
@@ -68,6 +69,12 @@ export async function stopSupervisor(repo: TempRepo): Promise<void> {
     await muster(repo.dir, ['stop']);
     await until(() => !isAlive(pid), 'the supervisor to exit', 10_000, 50).catch(() => undefined);
   }
+  // A profiled worker writes its profile when it exits, by itself or on SIGTERM (not stopDaemon's SIGKILL).
+  const worker = profiling.dir ? workerPid(repo.dir) : null;
+  if (worker && isAlive(worker)) {
+    await until(() => !isAlive(worker), 'the terminal worker to exit', 3_000, 50).catch(() => process.kill(worker, 'SIGTERM'));
+    await until(() => !isAlive(worker), 'the terminal worker to exit', 10_000, 50).catch(() => undefined);
+  }
   await stopDaemon(repo.dir);
   for (const p of agents) if (isAlive(p)) process.kill(p, 'SIGKILL');
 }
@@ -89,6 +96,16 @@ export async function startSupervisor(dir: string, what = 'supervisor', env: Rec
     // --cpu-prof is refused in NODE_OPTIONS: start `muster daemon` ourselves, detached as a
     // client would, with the flag on its command line.
     mkdirSync(join(dir, '.git', 'muster'), { recursive: true });
+    // The terminal worker too: the supervisor takes one that already answers on its socket.
+    const workerLog = openSync(join(dir, '.git', 'muster', 'worker.log'), 'a');
+    spawn(process.execPath, [...profileFlags(`${what}-worker`), ...WORKER_NODE_FLAGS, BIN, 'worker'], {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', workerLog, workerLog],
+      env: testEnv(env),
+    }).unref();
+    closeSync(workerLog);
+    await until(() => workerPid(dir), 'the profiled terminal worker', 15_000);
     const log = openSync(join(dir, '.git', 'muster', 'daemon.log'), 'a');
     spawn(process.execPath, [...profileFlags(what), ...DAEMON_NODE_FLAGS, BIN, 'daemon'], {
       cwd: dir,

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { IMarker, Terminal as TerminalType } from '@xterm/headless';
 import type { SerializeAddon as SerializeAddonType } from '@xterm/addon-serialize';
 import type { Unicode11Addon as Unicode11AddonType } from '@xterm/addon-unicode11';
-import { plainCut } from './plain-run.js';
+import { cutLineFeeds, plainCut } from './plain-run.js';
 
 // These packages are CommonJS: a named ESM import passes under vitest but crashes under node.
 const require = createRequire(import.meta.url);
@@ -15,13 +15,14 @@ export type HeadlessTerminal = TerminalType;
 /** How often, at most, a stream of output is handed to the parser: what arrives meanwhile is parsed together. */
 const BATCH_MS = 16;
 /**
- * Screens of line feeds of a flood's end that are emulated before what follows is exact: two,
- * so every row of the screen has scrolled in afresh wherever the cursor started. The history
- * the emulator then has starts there; the scrollback view reads what is older from the log.
+ * The same during a flood (the last batch was skipped to its end): a frame goes out at most
+ * every 33 ms anyway, and each batch parses its last screens whatever its size, so half as many
+ * batches parse half as much.
  */
-const SCREENS_KEPT = 2;
+const FLOOD_BATCH_MS = 33;
 /**
- * Lines of history beyond that parsed too: a view taller than the pane (an attach) pulls
+ * Lines of history exact after a flood's end (see `cutLineFeeds`); the scrollback view reads
+ * what is older from the log. A view taller than the pane (an attach) pulls
  * history rows down into the screen when it resizes the terminal, and they must be the flood's.
  */
 const HISTORY_KEPT = 100;
@@ -48,13 +49,15 @@ export class Emulator {
   /** Writes handed to xterm and not parsed yet: its state is only known when there are none. */
   private parsing = 0;
   private lastPushAt = 0;
+  /** Whether the last batch was a flood parsed from its end: the next waits longer. */
+  private flooding = false;
   /** Told once what was written before they asked has been parsed. */
   private readonly waiting: (() => void)[] = [];
   private disposed = false;
   /** The last row of history before the last skipped flood: the rows up to it came before it. */
   private freshFrom: IMarker | null = null;
-  /** Characters of output parsed and skipped, for the benchmarks' notes and tests. */
-  readonly stats = { parsed: 0, skipped: 0 };
+  /** Characters of output parsed and skipped, floods cut, those from a cursor on the bottom row: for tests and notes. */
+  readonly stats = { parsed: 0, skipped: 0, cuts: 0, fromBottom: 0 };
 
   constructor(cols: number, rows: number, scrollback: number) {
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
@@ -102,7 +105,8 @@ export class Emulator {
 
   private schedule(): void {
     if (this.timer || !this.pending.length) return;
-    const wait = this.parsing ? BATCH_MS : Math.max(0, BATCH_MS - (Date.now() - this.lastPushAt));
+    const batch = this.flooding ? FLOOD_BATCH_MS : BATCH_MS;
+    const wait = this.parsing ? batch : Math.max(0, batch - (Date.now() - this.lastPushAt));
     // After a quiet spell (a keystroke's echo) the output is parsed at once.
     if (wait === 0) return this.push();
     this.timer = setTimeout(() => {
@@ -121,18 +125,25 @@ export class Emulator {
     this.pending = [];
     this.lastPushAt = Date.now();
     let data: string | null = null;
+    this.flooding = false;
     if (!this.parsing && this.plainState()) {
-      const cut = plainCut(chunks, SCREENS_KEPT * this.term.rows + Math.min(HISTORY_KEPT, this.term.options.scrollback ?? 0));
+      const rows = this.term.rows;
+      const kept = Math.min(HISTORY_KEPT, this.term.options.scrollback ?? 0);
+      const cursorY = this.term.buffer.normal.cursorY;
+      const need = cutLineFeeds(rows, kept, cursorY);
+      const cut = plainCut(chunks, need.after, need.before);
       if (cut) {
+        this.flooding = true;
+        this.stats.cuts++;
+        if (cursorY === rows - 1) this.stats.fromBottom++;
         for (let c = 0; c < cut.chunk; c++) this.stats.skipped += chunks[c]!.length;
         this.stats.skipped += cut.at;
-        // The rows of history there are now are followed by the end, not by what was skipped:
-        // mark the last of them (a marker on the screen would go with the erase).
+        // The bottom row goes up into the history with the rows above it, and the output from
+        // the cut follows it there, not what was skipped: the history after it is exact.
         this.freshFrom?.dispose();
-        this.freshFrom = this.term.buffer.normal.baseY > 0 ? (this.term.registerMarker(-this.term.buffer.normal.cursorY - 1) ?? null) : null;
-        // The colours still in force, a blank screen, the cursor home, then the end: by the
-        // end's 2 screens of line feeds every row of the screen has scrolled in afresh.
-        data = `${cut.sgr}\x1b[2J\x1b[H${chunks[cut.chunk]!.slice(cut.at)}${chunks.slice(cut.chunk + 1).join('')}`;
+        this.freshFrom = this.term.registerMarker(rows - 1 - cursorY) ?? null;
+        // Where the skipped output left the cursor, in the colours it left: see `cutLineFeeds`.
+        data = `${cut.sgr}\x1b[${rows};1H\r\n${chunks[cut.chunk]!.slice(cut.at)}${chunks.slice(cut.chunk + 1).join('')}`;
       }
     }
     for (const c of chunks) this.stats.parsed += c.length;
@@ -165,6 +176,8 @@ export class Emulator {
       normal.baseY >= (this.term.options.scrollback ?? 0) &&
       !this.term.modes.originMode &&
       !this.term.modes.insertMode &&
+      // A backspace would go up a row into a wrapped line: not the plain text the cut assumes.
+      !this.term.modes.reverseWraparoundMode &&
       parser === 0 &&
       buf?.scrollTop === 0 &&
       buf.scrollBottom === this.term.rows - 1

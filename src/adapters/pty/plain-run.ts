@@ -2,17 +2,17 @@
  * How a burst of output (its chunks, in order) can be parsed from near its end and show the
  * same screen. It starts with a run of nothing but printable text, tabs, backspaces, carriage
  * returns, line feeds and colour changes (SGR); the cut (`at` in chunk `chunk`) follows a CR LF
- * inside that run, and the run goes on for `lineFeeds` more line feeds after it. Emulating from the cut on a blank
- * screen with the cursor home, those line feeds scroll every row of the screen in afresh, so
- * from there on the screen and everything after are the same as if every byte had been
- * parsed; only the history misses the skipped lines. `sgr` is the colour changes before the
- * cut, in order since their last reset: they are still in force after it.
+ * inside that run, with at least `after` more line feeds after it in the run and at least
+ * `before` up to it (its own included). `sgr` is the colour changes before the cut, in order
+ * since their last reset: they are still in force after it. How many line feeds make the
+ * screen come out the same, and how the emulator is set up in place of what it skips, is
+ * `cutLineFeeds`.
  *
  * Anything else before the cut (a cursor move, a mode, a scroll region, a query) could leave a
  * mark the end does not overwrite: there is no cut then (`null`) and everything is emulated.
  * A flooding agent's lines (a build log, `yes`, a test run) are the case this is for.
  */
-export function plainCut(chunks: readonly string[], lineFeeds: number): { chunk: number; at: number; sgr: string } | null {
+export function plainCut(chunks: readonly string[], after: number, before = 1): { chunk: number; at: number; sgr: string } | null {
   // The plain run, found with the regex engine (a character loop cost 27 ms a MB): it ends at
   // (endChunk, endAt). A colour change may be split between two chunks.
   let endChunk = chunks.length;
@@ -42,14 +42,16 @@ export function plainCut(chunks: readonly string[], lineFeeds: number): { chunk:
       NOT_PLAIN.lastIndex = end;
     }
   }
-  // Back from its end: the latest line feed after a carriage return with `lineFeeds` after it.
+  // Back from its end: the latest line feed after a carriage return with `after` after it.
   let seen = 0;
   for (let c = Math.min(endChunk, chunks.length - 1); c >= 0; c--) {
     const s = chunks[c]!;
     let i = s.lastIndexOf('\n', (c === endChunk ? endAt : s.length) - 1);
     for (; i >= 0; i = i > 0 ? s.lastIndexOf('\n', i - 1) : -1) {
-      const before = i > 0 ? s.charCodeAt(i - 1) : c > 0 ? chunks[c - 1]!.charCodeAt(chunks[c - 1]!.length - 1) : -1;
-      if (seen >= lineFeeds && before === CR) {
+      const prev = i > 0 ? s.charCodeAt(i - 1) : c > 0 ? chunks[c - 1]!.charCodeAt(chunks[c - 1]!.length - 1) : -1;
+      if (seen >= after && prev === CR) {
+        // Later cuts have fewer line feeds after them, earlier ones fewer before.
+        if (!lineFeedsUpTo(chunks, c, i, before)) return null;
         const at = i + 1;
         const kept = sgrs.filter((x) => x.chunk < c || (x.chunk === c && x.at < at));
         // A reset forgets what came before it; it is kept to reset what was set before the burst.
@@ -67,6 +69,42 @@ export function plainCut(chunks: readonly string[], lineFeeds: number): { chunk:
     }
   }
   return null;
+}
+
+/** Whether there are `count` line feeds up to chunk `c`'s character `i`, it included. */
+function lineFeedsUpTo(chunks: readonly string[], c: number, i: number, count: number): boolean {
+  let n = 0;
+  for (; c >= 0; c--, i = c >= 0 ? chunks[c]!.length - 1 : -1) {
+    const s = chunks[c]!;
+    for (let k = s.lastIndexOf('\n', i); k >= 0; k = k > 0 ? s.lastIndexOf('\n', k - 1) : -1) if (++n >= count) return true;
+  }
+  return false;
+}
+
+/**
+ * The line feeds a cut needs (`plainCut`'s `after` and `before`) on a screen of `rows` rows for
+ * the screen, and the last `history` rows of the history, to come out exact when the emulator
+ * is given, instead of the output up to the cut, the colours in force at the cut, the cursor
+ * to the start of the bottom row and a CR LF, then the output from the cut on.
+ *
+ * Plain text moves the cursor right (printing, tabs), left (backspaces), to the first column
+ * (CR) and down (LF, and printing past the last column), and scrolls the screen up when it goes
+ * down from the bottom row; never up (reverse wraparound, which lets a backspace go up, is off:
+ * see `Emulator`). A row scrolled in is blank, in the colours in force.
+ *
+ * Parsing every byte, the cursor (on row `cursorY` before the burst, the top one 0) reaches the
+ * bottom row and scrolls by the cut: it takes `rows - 1 - cursorY` line feeds to get there and
+ * one more to scroll, the cut's own included. So at the cut it is at the start of a blank new
+ * bottom row in the colours then in force, as the emulator's is after the CR LF; only the rows
+ * above differ (what was skipped, what was there before). From there both see the same text
+ * from the same place, on the bottom row: each line feed moves both screens up a row, so after
+ * `rows - 1` of them every row on the screen is the same, and each one more adds a row of the
+ * output from the cut to both histories. A line longer than the screen is wide wraps, which
+ * scrolls too: it only brings that sooner. (With fewer line feeds before the cut, the cursor
+ * could reach a row still holding older text and print over only part of it.)
+ */
+export function cutLineFeeds(rows: number, history: number, cursorY: number): { after: number; before: number } {
+  return { after: rows - 1 + history, before: rows - cursorY };
 }
 
 const CR = 0x0d;

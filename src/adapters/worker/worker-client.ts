@@ -13,6 +13,14 @@ export type ScreenEvent = Extract<WorkerEvent, { e: 'seen' | 'frame' }>;
 /** How long a worker may take to accept a connection and say hello before it counts as gone. */
 const OPEN_TIMEOUT_MS = 5000;
 
+/**
+ * Node options of the terminal worker. Its garbage is the agents' output on its way to the log
+ * and the emulators, dead within a batch: a small young generation collects it as cheaply, and
+ * does not stay grown by a flood (V8's default let it reach 16 MB a semi-space, most of the
+ * worker's memory beyond Node's own).
+ */
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
 /** Why a call to the worker failed: it is gone, or it refused. */
 export class WorkerGoneError extends Error {
   constructor(message: string) {
@@ -207,7 +215,12 @@ export async function connectWorker(opts: {
   prepareSocketDir(opts.socketPath, true);
   const log = openSync(opts.logFile, 'a', 0o600);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'MUSTER_SPAWNED'));
-  const child = spawn(process.execPath, [opts.bin, 'worker', ...(opts.args ?? [])], { cwd: opts.cwd, detached: true, stdio: ['ignore', log, log], env });
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, opts.bin, 'worker', ...(opts.args ?? [])], {
+    cwd: opts.cwd,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env,
+  });
   closeSync(log);
   // Our child, in a session of its own, but not an orphan the supervisor adopted.
   const pid = child.pid;

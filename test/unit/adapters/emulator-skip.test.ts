@@ -80,6 +80,7 @@ describe('Emulator skipping a flood of plain lines', () => {
     // A cut-off sequence followed by text is a parse error xterm reports on the console.
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     let skipped = 0;
+    let fromBottom = 0;
     await fc.assert(
       // Each run starts and ends with a flood: the first fills the history, so the last is skipped unless a mode left on forbids it.
       fc.asyncProperty(
@@ -94,7 +95,15 @@ describe('Emulator skipping a flood of plain lines', () => {
             const mine = historyOf(e.term.buffer.normal, e.historyStart());
             const all = historyOf(full.buffer.normal);
             expect(all.slice(all.length - mine.length)).toEqual(mine);
+            // All of the history it keeps (10 lines), up to the flood's end: a taller view pulls them down.
+            expect(mine.length).toBeGreaterThanOrEqual(Math.min(10, all.length));
             skipped += e.stats.skipped;
+            fromBottom += e.stats.fromBottom;
+
+            e.resize(cols, rows + 10);
+            await e.flush();
+            full.resize(cols, rows + 10);
+            expect(screenOf(e.term)).toEqual(screenOf(full));
           } finally {
             e.dispose();
             full.dispose();
@@ -105,6 +114,35 @@ describe('Emulator skipping a flood of plain lines', () => {
     );
     quiet.mockRestore();
     expect(skipped).toBeGreaterThan(0);
+    // From a cursor on the bottom row, where one screen of the end is parsed (the other way is below).
+    expect(fromBottom).toBeGreaterThan(0);
+  });
+
+  it('shows the same screen after a flood that starts with the cursor higher up, over rows it prints only part of', async () => {
+    // 8 rows, 20 lines of history kept: a cut needs 27 line feeds after it, and more before it the higher the cursor starts.
+    // Old lines that fill their last row too: a flood's line printed over one leaves part of it.
+    const old = Array.from({ length: 200 }, (_, i) => `\x1b[44mold line ${String(i).padStart(3, '0')} ${'x'.repeat(66)}`).join('\r\n');
+    let cuts = 0;
+    for (const row of [1, 2, 5, 7, 8]) {
+      for (let lines = 27; lines <= 38; lines++) {
+        const flood = Array.from({ length: lines }, (_, i) => `\x1b[3${i % 8}mnew ${i}\x1b[0m\r\n`).join('');
+        const chunks = [old, `\x1b[${row};1H`, flood, 'end'];
+        const e = await emulated(40, 8, 20, chunks);
+        const full = await reference(40, 8, 20, chunks);
+        try {
+          expect(screenOf(e.term)).toEqual(screenOf(full));
+          const mine = historyOf(e.term.buffer.normal, e.historyStart());
+          const all = historyOf(full.buffer.normal);
+          expect(mine.length).toBeGreaterThanOrEqual(20);
+          expect(all.slice(all.length - mine.length)).toEqual(mine);
+          cuts += e.stats.cuts;
+        } finally {
+          e.dispose();
+          full.dispose();
+        }
+      }
+    }
+    expect(cuts).toBeGreaterThan(10);
   });
 
   it('shows the same screen after the flood when a taller view resizes it', async () => {
@@ -153,6 +191,13 @@ describe('plainCut', () => {
   it('counts only the line feeds before anything but text and colours', () => {
     expect(plainCut(['a\r\nb\r\n\x1b[2Jc\r\nd\r\n'], 1)).toEqual({ chunk: 0, at: 3, sgr: '' });
     expect(plainCut(['a\r\nb\r\n\x1b[2Jc\r\nd\r\n'], 2)).toBeNull();
+  });
+
+  it('cuts only with enough line feeds up to the cut too, its own included', () => {
+    const data = 'a\r\nb\r\nc\r\nd\r\n';
+    expect(plainCut([data], 1, 3)).toEqual({ chunk: 0, at: data.indexOf('d'), sgr: '' });
+    expect(plainCut(['a\r\nb\r', '\nc\r\nd\r\n'], 1, 3)).toEqual({ chunk: 1, at: 4, sgr: '' });
+    expect(plainCut([data], 1, 4)).toBeNull();
   });
 
   it('refuses a burst that starts with anything but text and colours', () => {
