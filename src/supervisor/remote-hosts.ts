@@ -35,6 +35,8 @@ export class RemoteHosts {
   private readonly calls: RemoteCalls;
   /** Per connection: whether the host's worker serves this repository's muster calls on it (settles once `serve` answered). */
   private readonly serving = new WeakMap<WorkerClient, Promise<string | null>>();
+  /** Per connection: the renewal interval its worker was last given. */
+  private readonly renewing = new WeakMap<WorkerClient, number>();
 
   constructor(private readonly cell: StateCell) {
     this.calls = new RemoteCalls(cell);
@@ -155,10 +157,37 @@ export class RemoteHosts {
     );
   }
 
+  /** How often host `name`'s worker renews its tasks' leases: every quarter of the configured lease. */
+  private renewMs(name: string): number {
+    return ((this.cell.config.hosts[name]?.lock_lease_seconds ?? 120) * 1000) / 4;
+  }
+
+  /**
+   * The config was reloaded: a host whose lease length changed is told at once on its current
+   * connection (`serve` again restarts its renewals on the new schedule, and renews now), or a
+   * lease cut from an hour to a minute would lapse before the old schedule renewed it.
+   */
+  configChanged(): void {
+    for (const [name, worker] of this.workers) {
+      const client = worker.current;
+      const renewMs = this.renewMs(name);
+      if (!client || !this.cell.config.hosts[name] || this.renewing.get(client) === renewMs) continue;
+      this.renewing.set(client, renewMs);
+      // Only once the connection's first `serve` has answered: the worker then knows the repository.
+      void this.serving.get(client)?.then((unserved) => {
+        if (unserved || !worker.isCurrent(client) || this.renewing.get(client) !== renewMs) return;
+        client.call('serve', { repo: this.repoKey, renewMs }).catch((e: unknown) => {
+          if (!client.isClosed) this.cell.faults.report(`host ${name} was not told its new lock lease (${renewMs * 4} ms): ${(e as Error).message}`);
+        });
+      });
+    }
+  }
+
   private async up(name: string, terminals: HostedTerminal[], client: WorkerClient): Promise<void> {
     // Each connection: the agents' muster calls there come to this supervisor, and the host renews their locks' leases.
-    const lease = this.cell.config.hosts[name]?.lock_lease_seconds ?? 120;
-    const served = client.call('serve', { repo: this.repoKey, renewMs: (lease * 1000) / 4 }).then(
+    const renewMs = this.renewMs(name);
+    this.renewing.set(client, renewMs);
+    const served = client.call('serve', { repo: this.repoKey, renewMs }).then(
       () => null,
       (e: unknown) => {
         const why = `host ${name} does not forward its agents' muster calls: ${(e as Error).message}`;
