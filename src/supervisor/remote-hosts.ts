@@ -93,10 +93,15 @@ export class RemoteHosts {
    * is back). A host not tried yet counts as reachable: the launch finds out.
    */
   reachable(name: string): boolean {
-    const w = this.workers.get(name);
-    if (!w || w.isConnected || w.lastError === null) return true;
-    w.keepConnecting();
+    if (!this.isAway(name)) return true;
+    this.workers.get(name)!.keepConnecting();
     return false;
+  }
+
+  /** Whether host `name`'s connection is down after it failed or ended (what `status` shows; nothing is retried by asking). */
+  isAway(name: string): boolean {
+    const w = this.workers.get(name);
+    return !!w && !w.isConnected && w.lastError !== null;
   }
 
   /** The bare repository on host `name` for this repository, made there if needed; its git url. */
