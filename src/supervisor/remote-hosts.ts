@@ -104,11 +104,14 @@ export class RemoteHosts {
     return !!w && !w.isConnected && w.lastError !== null;
   }
 
-  /** The bare repository on host `name` for this repository, made there if needed; its git url. */
-  async prepare(name: string): Promise<string> {
-    const { gitDir } = await this.worker(name).call('prepare', { repo: this.repoKey });
+  /**
+   * The bare repository on host `name` for this repository, made there if needed: its git url,
+   * where a task's files go there (`<tasksDir>/<id>`) and the host's `muster` for agents.
+   */
+  async prepare(name: string): Promise<{ url: string; tasksDir: string; muster: string }> {
+    const { gitDir, tasksDir, muster } = await this.worker(name).call('prepare', { repo: this.repoKey });
     this.gitDirs.set(name, gitDir);
-    return remoteUrl(this.cell.config.hosts[name]!.ssh, gitDir);
+    return { url: remoteUrl(this.cell.config.hosts[name]!.ssh, gitDir), tasksDir, muster };
   }
 
   /** Brings a remote task's branch and work-in-progress here; one fetch at a time per task, the last change never missed. */
