@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { displayLine } from '../src/core/display-text.js';
 import type { ConflictView, StatusView, TaskView } from '../src/protocol/shapes.js';
+import { workersLabel } from '../src/protocol/workers-label.js';
 
 /**
  * The header's two lines: repository, target and tip, workers, dispatch paused; tasks per
@@ -14,7 +15,7 @@ export function headerText(st: StatusView | null, tasks: readonly TaskView[], co
     .map(([k, n]) => `${n} ${k}`)
     .join(' · ');
   const waiting = tasks.filter((t) => t.activity === 'waiting-input' && t.state === 'running').length;
-  const top = `muster · ${displayLine(basename(st.repo))} · ${st.target}@${st.targetTip?.slice(0, 7) ?? 'none'} · workers ${st.workers.running}/${st.workers.max}${st.paused ? ' · PAUSED' : ''}`;
+  const top = `muster · ${displayLine(basename(st.repo))} · ${st.target}@${st.targetTip?.slice(0, 7) ?? 'none'} · workers ${workersLabel(st.workers)}${st.paused ? ' · PAUSED' : ''}`;
   const extra = [`blockers ${st.blockers.unread}`, `conflicts ${conflicts.length}`, ...(waiting ? [`waiting ${waiting}`] : [])].join(' · ');
   // The supervisor keeps the last good config; the operator must see that the file is not it.
   const config = st.configError ? ` │ config not applied: ${st.configError.split('\n')[0]}` : '';

@@ -3,6 +3,7 @@ import { activitySourceText } from '../core/activity.js';
 import { displayLine, displayText, terminalSafeJson } from '../core/display-text.js';
 import { failingPart } from '../core/gate-output.js';
 import { activityLabel } from '../protocol/activity-label.js';
+import { workersLabel } from '../protocol/workers-label.js';
 import { nextStepAfter, nextStepCommand } from '../protocol/next-step.js';
 import type { StatusView, TaskDetail, TaskView } from '../protocol/shapes.js';
 
@@ -167,7 +168,7 @@ export function statusText(s: StatusView): string {
     `Repository  ${s.repo}`,
     `Target      ${s.target}${s.targetTip ? ` @ ${s.targetTip.slice(0, 10)}` : ' (no commits yet)'}`,
     `Supervisor  pid ${s.daemon.pid}, since ${s.daemon.startedAt.replace('T', ' ').slice(0, 19)}`,
-    `Workers     ${s.workers.running}/${s.workers.max} running${s.paused ? ' · dispatch PAUSED (muster resume)' : ''}`,
+    `Workers     ${workersLabel(s.workers, ' running')}${s.paused ? ' · dispatch PAUSED (muster resume)' : ''}`,
     `Tasks       ${counts || 'none'}`,
     `Locks       ${s.locks.length}   Conflicts ${s.conflicts.length}   Blockers ${s.blockers.unread} unread`,
   ];

@@ -1,5 +1,5 @@
 import { orderedTasks, type QueueState } from './task-queue.js';
-import { placeTask, type HostCapacity } from './host-placement.js';
+import { placeTask, workersInUse, type HostCapacity } from './host-placement.js';
 import { formatId, holdsWorker, type Task, type TaskId } from './task.js';
 
 /** A grant of a task's declared locks, threaded through one planning pass. */
@@ -40,8 +40,7 @@ export function planDispatch<A = undefined>(state: QueueState, opts: DispatchOpt
   const running = state.tasks.filter(holdsWorker);
   let busy = running.length;
   const machines: HostCapacity[] = [{ name: null, maxWorkers: opts.maxWorkers }, ...(opts.hosts ?? [])];
-  const busyOn = new Map<string | null, number>();
-  for (const t of running) busyOn.set(t.host, (busyOn.get(t.host) ?? 0) + 1);
+  const busyOn = workersInUse(running);
   let alone: Task | undefined = running.find((t) => t.risk === 'high');
   let barrier: Task | undefined;
 

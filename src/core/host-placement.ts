@@ -1,3 +1,5 @@
+import { holdsWorker, type Task } from './task.js';
+
 /** A machine that runs agents, as dispatch counts it: this one (`null`) or a configured host. */
 export interface HostCapacity {
   /** null: this machine (`parallel.max_workers`); else a name under `hosts:` of the config. */
@@ -41,4 +43,16 @@ export function placeTask(
     if (!best || free(h) > free(best)) best = h;
   }
   return best ? { ok: true, host: best.name } : { ok: false, reason: 'waits for a worker' };
+}
+
+/**
+ * The workers each machine's tasks hold now (null: this machine, else a host's name): its
+ * running tasks, the ones in review whose agent still runs, and the ones stalled on a host that
+ * went away while their agent runs on there. Each machine's count is against its own cap
+ * (`parallel.max_workers` here, `max_workers` of the host), never the sum against one.
+ */
+export function workersInUse(tasks: readonly Pick<Task, 'state' | 'sessions' | 'host'>[]): Map<string | null, number> {
+  const busy = new Map<string | null, number>();
+  for (const t of tasks) if (holdsWorker(t)) busy.set(t.host, (busy.get(t.host) ?? 0) + 1);
+  return busy;
 }

@@ -21,7 +21,9 @@ export interface LeaseRenewal {
 /**
  * Renews the leases of every lock `tasks` hold: `now + leaseMs`. A lock with no lease yet gets
  * one. A lease with more than half of it left is left as it is, so a worker that renews every
- * quarter lease costs a state write every other time, not each time.
+ * quarter lease costs a state write every other time, not each time; one with more left than a
+ * whole lease (the lease was shortened in the config) is cut to the new length, or a host that
+ * goes away would hold its locks for the old one.
  */
 export function renewLeases(table: LockTable, tasks: ReadonlySet<TaskId>, leaseMs: number, now: string): LeaseRenewal {
   const renewed: Lock[] = [];
@@ -30,7 +32,7 @@ export function renewLeases(table: LockTable, tasks: ReadonlySet<TaskId>, leaseM
   const locks = table.locks.map((l) => {
     if (l.owner.kind !== 'task' || !tasks.has(l.owner.task)) return l;
     const left = l.leaseUntil ? Date.parse(l.leaseUntil) - Date.parse(now) : -1;
-    if (left > leaseMs / 2) return l;
+    if (left > leaseMs / 2 && left <= leaseMs) return l;
     const next = { ...l, leaseUntil: until };
     renewed.push(next);
     if (l.leaseUntil && lockState(l, now) === 'stale' && lockState(next, now) === 'active') revived.push(next);

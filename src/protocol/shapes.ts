@@ -152,7 +152,12 @@ export const statusViewSchema = z.lazy(() =>
     target: z.string(),
     targetTip: z.nullable(z.string()),
     daemon: z.object({ pid: z.int(), startedAt: z.string(), socket: z.string() }),
-    workers: z.object({ running: z.int(), max: z.int() }),
+    /** This machine's workers; each host under `hosts:` counts its own (absent from a supervisor before hosts had their count). */
+    workers: z.object({
+      running: z.int(),
+      max: z.int(),
+      hosts: z.optional(z.array(z.object({ name: z.string(), running: z.int(), max: z.int(), reachable: z.boolean() }))),
+    }),
     paused: z.boolean(),
     counts: z.record(z.string(), z.int()),
     blockers: z.object({ unread: z.int() }),

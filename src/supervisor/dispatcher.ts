@@ -216,6 +216,8 @@ export class Dispatcher {
       ctx.config = next;
       ctx.configError = null;
       this.cell.audit([{ actor: 'operator', kind: 'config-reloaded', details: {} }]);
+      // Hosts renew their locks' leases on a schedule of their own: a new lease length must reach them.
+      this.s.runtime.remotes.configChanged();
       this.scheduleDispatch();
     } catch (e) {
       ctx.configError = (e as Error).message;

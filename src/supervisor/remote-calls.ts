@@ -35,6 +35,7 @@ export class RemoteCalls {
     const channel = callChannel(
       (line) => client.send('call-reply', { ch: e.ch, line }),
       () => client.send('call-end', { ch: e.ch }),
+      (ready) => client.whenWritable(ready),
     );
     this.channels.set(key, channel);
     channel.stream.once('close', () => {

@@ -35,6 +35,8 @@ export class RemoteHosts {
   private readonly calls: RemoteCalls;
   /** Per connection: whether the host's worker serves this repository's muster calls on it (settles once `serve` answered). */
   private readonly serving = new WeakMap<WorkerClient, Promise<string | null>>();
+  /** Per connection: the renewal interval its worker was last given. */
+  private readonly renewing = new WeakMap<WorkerClient, number>();
 
   constructor(private readonly cell: StateCell) {
     this.calls = new RemoteCalls(cell);
@@ -91,17 +93,25 @@ export class RemoteHosts {
    * is back). A host not tried yet counts as reachable: the launch finds out.
    */
   reachable(name: string): boolean {
-    const w = this.workers.get(name);
-    if (!w || w.isConnected || w.lastError === null) return true;
-    w.keepConnecting();
+    if (!this.isAway(name)) return true;
+    this.workers.get(name)!.keepConnecting();
     return false;
   }
 
-  /** The bare repository on host `name` for this repository, made there if needed; its git url. */
-  async prepare(name: string): Promise<string> {
-    const { gitDir } = await this.worker(name).call('prepare', { repo: this.repoKey });
+  /** Whether host `name`'s connection is down after it failed or ended (what `status` shows; nothing is retried by asking). */
+  isAway(name: string): boolean {
+    const w = this.workers.get(name);
+    return !!w && !w.isConnected && w.lastError !== null;
+  }
+
+  /**
+   * The bare repository on host `name` for this repository, made there if needed: its git url,
+   * where a task's files go there (`<tasksDir>/<id>`) and the host's `muster` for agents.
+   */
+  async prepare(name: string): Promise<{ url: string; tasksDir: string; muster: string }> {
+    const { gitDir, tasksDir, muster } = await this.worker(name).call('prepare', { repo: this.repoKey });
     this.gitDirs.set(name, gitDir);
-    return remoteUrl(this.cell.config.hosts[name]!.ssh, gitDir);
+    return { url: remoteUrl(this.cell.config.hosts[name]!.ssh, gitDir), tasksDir, muster };
   }
 
   /** Brings a remote task's branch and work-in-progress here; one fetch at a time per task, the last change never missed. */
@@ -155,10 +165,37 @@ export class RemoteHosts {
     );
   }
 
+  /** How often host `name`'s worker renews its tasks' leases: every quarter of the configured lease. */
+  private renewMs(name: string): number {
+    return ((this.cell.config.hosts[name]?.lock_lease_seconds ?? 120) * 1000) / 4;
+  }
+
+  /**
+   * The config was reloaded: a host whose lease length changed is told at once on its current
+   * connection (`serve` again restarts its renewals on the new schedule, and renews now), or a
+   * lease cut from an hour to a minute would lapse before the old schedule renewed it.
+   */
+  configChanged(): void {
+    for (const [name, worker] of this.workers) {
+      const client = worker.current;
+      const renewMs = this.renewMs(name);
+      if (!client || !this.cell.config.hosts[name] || this.renewing.get(client) === renewMs) continue;
+      this.renewing.set(client, renewMs);
+      // Only once the connection's first `serve` has answered: the worker then knows the repository.
+      void this.serving.get(client)?.then((unserved) => {
+        if (unserved || !worker.isCurrent(client) || this.renewing.get(client) !== renewMs) return;
+        client.call('serve', { repo: this.repoKey, renewMs }).catch((e: unknown) => {
+          if (!client.isClosed) this.cell.faults.report(`host ${name} was not told its new lock lease (${renewMs * 4} ms): ${(e as Error).message}`);
+        });
+      });
+    }
+  }
+
   private async up(name: string, terminals: HostedTerminal[], client: WorkerClient): Promise<void> {
     // Each connection: the agents' muster calls there come to this supervisor, and the host renews their locks' leases.
-    const lease = this.cell.config.hosts[name]?.lock_lease_seconds ?? 120;
-    const served = client.call('serve', { repo: this.repoKey, renewMs: (lease * 1000) / 4 }).then(
+    const renewMs = this.renewMs(name);
+    this.renewing.set(client, renewMs);
+    const served = client.call('serve', { repo: this.repoKey, renewMs }).then(
       () => null,
       (e: unknown) => {
         const why = `host ${name} does not forward its agents' muster calls: ${(e as Error).message}`;

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, posix } from 'node:path';
 import { agentArgv, agentEnv, execFailure } from '../core/agent-launch.js';
 import { getTask } from '../core/task-queue.js';
 import { formatId, type Task, type TaskId } from '../core/task.js';
@@ -54,7 +54,7 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
     await git(mainRoot, ['branch', '--no-track', branch, base]);
     await sup.patchTask(id, { base, reason: `sending to ${hostName}` });
   }
-  const url = await remotes.prepare(hostName);
+  const { url, tasksDir, muster } = await remotes.prepare(hostName);
   try {
     await pushBranch(mainRoot, url, branch);
   } catch (e) {
@@ -62,12 +62,13 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
   }
   mustStillLaunch(sup, id);
   task = mustGet(sup, id);
-  // The worktree first: where the task's files are there, and the host's own muster, which the agent's hooks and MCP server run.
-  const placed = await worker.call('checkout', { repo: remotes.repoKey, task: id, branch, files: {} });
-  const promptFile = `${placed.taskDir}/PROMPT.md`;
-  const contextFile = `${placed.taskDir}/shared-context.md`;
+  // Where the task's files will be there, and the host's own muster, which the agent's hooks and MCP server run: the
+  // prepare above said, so the one checkout writes them with the worktree (a host's path is a POSIX one).
+  const taskDir = posix.join(tasksDir, String(id));
+  const promptFile = `${taskDir}/PROMPT.md`;
+  const contextFile = `${taskDir}/shared-context.md`;
   // Its calls reach this supervisor through the host's worker; a conversation there is not resumed from here (its transcript is there).
-  const wiring = wireAgent(sup, task, prompt.value, { ...preset, resume: false }, promptFile, null, { muster: placed.muster, contextFile });
+  const wiring = wireAgent(sup, task, prompt.value, { ...preset, resume: false }, promptFile, null, { muster, contextFile });
   const files: Record<string, string> = { 'PROMPT.md': wiring.document, 'shared-context.md': l.context.read() };
   for (const f of wiring.plan?.files ?? []) files[basename(f.path)] = f.content;
   const { worktree } = await worker.call('checkout', { repo: remotes.repoKey, task: id, branch, files });

@@ -12,9 +12,12 @@ export interface CallChannel {
 /**
  * A stream for a connection a host's worker forwards over its ssh channel: what the agent
  * sends is pushed in line by line, what the supervisor writes (one message a write) goes back
- * through `send`, and ending it tells the worker to close the agent's side (`end`).
+ * through `send`, and ending it tells the worker to close the agent's side (`end`). A write is
+ * done only once `writable` says the channel has room (`muster log -f` of a busy agent from a
+ * host must not pile up in the supervisor's memory): until then the stream's own buffer holds
+ * it, which the socket server reads as the client's backlog, as for a slow local client.
  */
-export function callChannel(send: (line: string) => void, end: () => void): CallChannel {
+export function callChannel(send: (line: string) => void, end: () => void, writable: (ready: () => void) => void = (ready) => ready()): CallChannel {
   let ended = false;
   const stream = new Duplex({
     read() {
@@ -22,7 +25,7 @@ export function callChannel(send: (line: string) => void, end: () => void): Call
     },
     write(chunk: Buffer | string, _encoding, done) {
       send(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      done();
+      writable(() => done());
     },
     final(done) {
       if (!ended) {

@@ -158,6 +158,12 @@ export class HostCalls {
       const id = idOf(line);
       if (id !== null) channel.pending.add(id);
       this.send(route, { e: 'call-line', ch, line });
+      // The ssh channel is one for every agent and every screen here: an agent that writes faster than it
+      // carries waits (its socket unread, the kernel holding the rest) until it drains, instead of the worker's memory.
+      if (route.writableNeedDrain && !agent.isPaused()) {
+        agent.pause();
+        route.once('drain', () => agent.resume());
+      }
     });
   }
 

@@ -60,7 +60,20 @@ export class HostWork {
     return join(this.dir, '.muster', 'bin');
   }
 
-  async prepare(repo: string): Promise<{ gitDir: string }> {
+  /** Where task `task`'s files (its prompt, its CLI's settings, its terminal log) are kept here. */
+  private taskDir(repo: string, task: number): string {
+    return join(this.tasksDir(repo), String(task));
+  }
+
+  private tasksDir(repo: string): string {
+    return join(this.dir, checkedKey(repo), 'tasks');
+  }
+
+  /**
+   * The bare repository, and where a task's files and this host's `muster` for agents will be:
+   * the supervisor writes the agent's wiring with those paths before the one checkout.
+   */
+  async prepare(repo: string): Promise<{ gitDir: string; tasksDir: string; muster: string }> {
     const gitDir = this.bare(repo);
     if (!existsSync(join(gitDir, 'HEAD'))) {
       mkdirSync(gitDir, { recursive: true });
@@ -72,7 +85,7 @@ export class HostWork {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const marker = hostServedMarker(stateDir);
     if (!existsSync(marker)) writeFileSync(marker, 'served by the host worker\n', { mode: 0o600 });
-    return { gitDir };
+    return { gitDir, tasksDir: this.tasksDir(repo), muster: join(this.binDir, 'muster') };
   }
 
   async checkout(p: {
@@ -98,7 +111,7 @@ export class HostWork {
     // With per-worktree config on, the bare repository's core.bare=true would hold in every worktree ("must be run in a work tree").
     await git(wt, ['config', '--file', join(own, 'config.worktree'), 'core.bare', 'false']);
     const muster = join(writeMusterShim(join(this.dir, '.muster')), 'muster');
-    const taskDir = join(this.dir, checkedKey(p.repo), 'tasks', String(p.task));
+    const taskDir = this.taskDir(p.repo, p.task);
     mkdirSync(taskDir, { recursive: true });
     for (const [name, content] of Object.entries(p.files)) {
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`not a task file name: ${JSON.stringify(name)}`);

@@ -73,7 +73,11 @@ export interface WorkerRequests {
    * On another host (`muster worker --dir`): makes the bare repository `repo` in the work
    * directory, which the supervisor then pushes the task's branch to with git over ssh.
    */
-  prepare: { params: { repo: string }; result: { gitDir: string } };
+  prepare: {
+    params: { repo: string };
+    /** `tasksDir`: where each task's files go (`<tasksDir>/<task>`); `muster`: the host's own, which `checkout` puts there. */
+    result: { gitDir: string; tasksDir: string; muster: string };
+  };
   /**
    * On another host: the task's worktree on its branch (made once, from what the supervisor
    * pushed), the task's files (its prompt) in a directory beside it, and a watch that snapshots
@@ -176,4 +180,4 @@ export type CallEvent =
   | { e: 'call-close'; ch: number };
 
 /** Bumped when the messages change: a supervisor never reattaches to a worker of another version. */
-export const WORKER_PROTOCOL = 3;
+export const WORKER_PROTOCOL = 4;

@@ -67,6 +67,11 @@ export class RemoteWorker {
     return this.client === client && !client.isClosed;
   }
 
+  /** The connection now, if there is one. */
+  get current(): WorkerClient | null {
+    return this.client && !this.client.isClosed ? this.client : null;
+  }
+
   get isConnected(): boolean {
     return this.client !== null && !this.client.isClosed;
   }

@@ -122,6 +122,21 @@ export class WorkerClient {
     this.call(m, p).catch(() => undefined);
   }
 
+  /** Calls `ready` once what was sent has room on the connection (at once unless it is over its mark; also when it closes). */
+  whenWritable(ready: () => void): void {
+    if (this.closed || !this.socket.writableNeedDrain) return ready();
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      this.socket.off('drain', once);
+      this.socket.off('close', once);
+      ready();
+    };
+    this.socket.once('drain', once);
+    this.socket.once('close', once);
+  }
+
   /** Where the output of `task`'s terminal goes once attached. */
   onOutput(task: number, listener: (data: string) => void): void {
     this.outputs.set(task, listener);

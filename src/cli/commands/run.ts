@@ -3,6 +3,7 @@ import { connect } from '../../client/connect.js';
 import { EXIT } from '../../protocol/errors.js';
 import type { TaskView } from '../../protocol/shapes.js';
 import { println } from '../output.js';
+import { workersLabel } from '../../protocol/workers-label.js';
 import { parseTopicEvent } from '../../protocol/topics.js';
 
 function clock(): string {
@@ -33,7 +34,7 @@ export function registerRunCommand(program: Command): void {
       await client.call('subscribe', { topics: ['task'] });
       const initial = await client.call('status', {});
       for (const t of initial.tasks) seen.set(t.id, describe(t));
-      println(`${clock()} supervising ${initial.repo}: ${initial.workers.running}/${initial.workers.max} running${initial.paused ? ', dispatch paused' : ''}`);
+      println(`${clock()} supervising ${initial.repo}: ${workersLabel(initial.workers, ' running')}${initial.paused ? ', dispatch paused' : ''}`);
       const closed = new Promise<void>((resolve) => client.onDisconnect(resolve));
       if (!o.untilIdle) {
         await closed;

@@ -13,6 +13,7 @@ import { taskImport } from './import-handler.js';
 import { lockAcquire, lockCheck, lockGuard, lockList, lockRelease } from './lock-handlers.js';
 import { bindCaller, lazyOrigin, vouchedOrigin } from '../caller-task.js';
 import { checkOperatorOnly } from './operator-only.js';
+import { checkHostScope } from './host-scope.js';
 import { agentDismiss, agentPreEdit, agentSession, agentTurnEnded } from './agent-handlers.js';
 import { agentStatus, taskAdd, taskAssign, taskCancel, taskDone, taskList, taskMove, taskRetry, taskShow } from './task-handlers.js';
 import { termAttach, termDetach, termInput, termResize, termUnwatch, termWatch } from './terminal-handlers.js';
@@ -103,6 +104,8 @@ export async function handleRequest(sup: Services, req: Request, conn: Connectio
     const issue = params.error.issues[0];
     throw new MusterError('bad-input', `Bad parameters for ${req.method}: ${issue?.path.join('.') || 'params'}: ${issue?.message}`);
   }
+  // A connection a host's worker forwards reaches no further than its agent's own task.
+  checkHostScope(sup, req.method, params.data, conn.vouched);
   const origin = lazyOrigin(() => (conn.vouched ? vouchedOrigin(sup.cell.state, conn.vouched) : sup.warden.originOf(conn.peer)));
   checkOperatorOnly(sup, req.method, params.data, origin);
   const result = await dispatch(req.method, sup, params.data, bindCaller(sup.cell.state, req.caller, origin), conn);

@@ -1,4 +1,5 @@
-import { holdsWorker, TASK_STATES } from '../../core/task.js';
+import { workersInUse } from '../../core/host-placement.js';
+import { TASK_STATES } from '../../core/task.js';
 import type { ResultOf } from '../../protocol/methods.js';
 import type { Services } from '../services.js';
 import { taskViews } from '../views.js';
@@ -10,12 +11,23 @@ export async function status(sup: Services): Promise<ResultOf<'status'>> {
   const { ctx, state } = sup.cell;
   const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((s) => [s, 0]));
   for (const t of state.tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  // Each machine against its own cap: a task on a host is not one of this machine's workers.
+  const busy = workersInUse(state.tasks);
   return {
     repo: ctx.paths.repo.mainRoot,
     target: ctx.target,
     targetTip,
     daemon: { pid: ctx.pid, startedAt: ctx.startedAt, socket: ctx.paths.socketPath },
-    workers: { running: state.tasks.filter(holdsWorker).length, max: sup.cell.config.parallel.max_workers },
+    workers: {
+      running: busy.get(null) ?? 0,
+      max: sup.cell.config.parallel.max_workers,
+      hosts: Object.entries(sup.cell.config.hosts).map(([name, h]) => ({
+        name,
+        running: busy.get(name) ?? 0,
+        max: h.max_workers,
+        reachable: !sup.runtime.remotes.isAway(name),
+      })),
+    },
     paused: state.paused,
     counts,
     blockers: { unread: sup.context.unread() },

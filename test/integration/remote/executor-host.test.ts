@@ -121,6 +121,10 @@ describe.skipIf(skip !== null)('tasks on another host (hosts: in the config, ove
       { timeout: 60_000, what: 'a conflict between the host task and the local one on shared.txt', describe: describe(r) },
     );
     expect(r.git('show', `refs/muster/wip/${far.id}:shared.txt`).trim()).toBe('from the host');
+    // Each machine's workers against its own cap: the host's task is not one of this machine's.
+    const status = await musterJson<{ workers: unknown }>(r.dir, ['status'], { env: host.env });
+    expect(status.workers).toEqual({ running: 1, max: 2, hosts: [{ name: 'far', running: 1, max: 2, reachable: true }] });
+    expect((await run(r, ['status'])).stdout).toContain('Workers     1/2 running here · far 1/2');
 
     // The network drops: the task is stalled, its agent runs on there.
     const before = await show(r, far.id);

@@ -46,7 +46,7 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
   });
   afterAll(() => {
     // The host's workers (one per work directory) outlive the connections by design; they are ours to end with the host.
-    for (const dir of ['work', 'work2', 'work3']) {
+    for (const dir of ['work', 'work2', 'work3', 'work4', 'work5']) {
       const pidFile = host && join(host.remoteHome, dir, '.muster', 'worker.pid');
       if (!pidFile || !existsSync(pidFile)) continue;
       try {
@@ -325,5 +325,102 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
     expect(failed.reason).toMatch(/worker\.log/);
     // No agent ran there.
     expect(existsSync(farLog(r, far.id, 'work3')) ? readFileSync(farLog(r, far.id, 'work3'), 'utf8') : '').not.toContain('far started');
+  }, 240_000);
+
+  it("lets a host's agent make only its own task's calls: adding a task or reading another task's screen or prompt is refused, its status and locks still work", async () => {
+    const r = createAgentRepo({
+      maxWorkers: 2,
+      extra: [`hosts:`, `  far: { ssh: ${host.alias}, max_workers: 2, dir: work4 }`].join('\n'),
+    });
+    repo = r;
+    const near = await add(r, 'near shows its screen', ['@print near-screen-secret', '@wait-input']);
+    // Its id is the next one: the agent names its own task in its calls.
+    const farId = near.id + 1;
+    const far = await add(
+      r,
+      'far stays in scope',
+      [
+        '@muster task add sneaky-from-far --prompt x',
+        `@muster log ${near.id}`,
+        `@muster task show ${near.id}`,
+        '@muster agent status waiting-input --note far-in-scope',
+        '@muster lock acquire far-scope.txt',
+        `@muster task show ${farId}`,
+        '@print far scope done',
+        '@wait-input',
+      ],
+      ['--on-host', 'far'],
+    );
+    expect(far.id).toBe(farId);
+    const log = await waitFor(
+      () => {
+        const f = farLog(r, far.id, 'work4');
+        const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
+        return text.includes('far scope done') ? text.replace(/\r?\n/g, ' ') : null;
+      },
+      { timeout: 120_000, what: 'the far agent to have made its muster calls', describe: describeAll(r, far.id, 'work4') },
+    );
+    // Refused with the bad-input exit code, saying what, why and where to run it instead.
+    expect(log).toMatch(
+      /muster task add sneaky-from-far --prompt x -> 2: muster: Refused "task\.add" from pid \d+ \(\S+\) on host far, for task #\d+\..*Run it on the operator's machine/,
+    );
+    expect(log).toMatch(new RegExp(`muster log ${near.id} -> 2: muster: Refused "term\\.log"`));
+    expect(log).toMatch(new RegExp(`muster task show ${near.id} -> 2: muster: Refused "task\\.detail" of task #${near.id}`));
+    expect(log).not.toContain('near-screen-secret');
+    // Its own task's calls go through.
+    expect(log).toMatch(new RegExp(`muster agent status waiting-input --note far-in-scope -> 0: #${far.id} waiting-input`));
+    expect(log).toMatch(new RegExp(`muster lock acquire far-scope\\.txt -> 0: Locked far-scope\\.txt \\(write\\) for #${far.id}`));
+    expect(log).toMatch(new RegExp(`muster task show ${far.id} -> 0: .*far stays in scope`));
+    // Nothing was added; each refusal is in the audit log.
+    const tasks = await musterJson<{ title: string }[]>(r.dir, ['task', 'list'], { env: host.env });
+    expect(tasks.map((t) => t.title)).not.toContain('sneaky-from-far');
+    const refused = audit(r).filter((l) => l.includes('"host-call-refused"'));
+    expect(refused.some((l) => l.includes('"task.add"') && l.includes('"actor":"host far"'))).toBe(true);
+    expect(refused.some((l) => l.includes('"term.log"'))).toBe(true);
+
+    await run(r, ['task', 'cancel', String(far.id)]);
+    await run(r, ['task', 'cancel', String(near.id)]);
+  }, 240_000);
+
+  it("renews a host's lock leases on the new schedule once a config reload changes its lock_lease_seconds", async () => {
+    const r = createAgentRepo({
+      maxWorkers: 1,
+      // An hour at first: renewed every quarter of it, so a lease only moves within the test if the reload reached the host.
+      extra: [`hosts:`, `  far: { ssh: ${host.alias}, max_workers: 1, dir: work5, lock_lease_seconds: 3600 }`].join('\n'),
+    });
+    repo = r;
+    const far = await add(r, 'far holds a leased lock', ['@muster lock acquire far-lease.txt', '@print far locked', '@wait-input'], ['--on-host', 'far']);
+    const first = await waitFor(
+      async () => {
+        const l = lockOf(await locks(r), 'far-lease.txt');
+        return l?.leaseUntil ? l : null;
+      },
+      { timeout: 120_000, what: 'a lease on the far task’s lock', describe: describeAll(r, far.id, 'work5') },
+    );
+    expect(Date.parse(first.leaseUntil!) - Date.now()).toBeGreaterThan(1800_000);
+
+    const configFile = join(r.dir, '.muster', 'config.yaml');
+    writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('lock_lease_seconds: 3600', 'lock_lease_seconds: 20'));
+    // The host renews on the new schedule at once: the hour-long lease becomes one of 20 s ...
+    const shortened = await waitFor(
+      async () => {
+        const l = lockOf(await locks(r), 'far-lease.txt');
+        return l?.leaseUntil && Date.parse(l.leaseUntil) - Date.now() < 60_000 ? l : null;
+      },
+      { timeout: 60_000, what: 'the far lock’s lease cut to the new length', describe: describeAll(r, far.id, 'work5') },
+    );
+    expect(shortened.state).toBe('active');
+    // ... and keeps renewing it every quarter of that: the lease moves on, and stays active.
+    const again = await waitFor(
+      async () => {
+        const l = lockOf(await locks(r), 'far-lease.txt');
+        return l?.leaseUntil && Date.parse(l.leaseUntil) > Date.parse(shortened.leaseUntil!) ? l : null;
+      },
+      { timeout: 60_000, what: 'the far lock’s lease renewed on the new schedule', describe: describeAll(r, far.id, 'work5') },
+    );
+    expect(again.state).toBe('active');
+    expect(again.owner).toEqual({ task: far.id });
+
+    await run(r, ['task', 'cancel', String(far.id)]);
   }, 240_000);
 });

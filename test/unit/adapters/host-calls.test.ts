@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,12 @@ afterEach(() => {
 });
 
 /** A HostCalls serving repository `r` from a temp dir; `leaders` and `taskAt` stand for the worker's terminals and worktrees. */
-async function served(leaders: Map<number, number>, taskAt: (path: string) => number | null = () => null) {
+async function served(
+  leaders: Map<number, number>,
+  taskAt: (path: string) => number | null = () => null,
+  // The supervisor's connection: only its identity and writability matter here, the events go to `sent`.
+  route = { writable: true } as Socket,
+) {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'muster-hc-')));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   const sent: { route: Socket; event: WorkerEvent }[] = [];
@@ -28,8 +34,6 @@ async function served(leaders: Map<number, number>, taskAt: (path: string) => nu
   cleanups.push(() => calls.close());
   const gitDir = join(root, 'r.git');
   mkdirSync(gitDir);
-  // The supervisor's connection: only its identity and writability matter here, the events go to `sent`.
-  const route = { writable: true } as Socket;
   const { socketPath } = await calls.serve('r', gitDir, route, 60_000);
   return { root, calls, sent, route, socketPath, gitDir };
 }
@@ -73,6 +77,45 @@ describe("a host worker's muster calls (HostCalls)", () => {
     cleanups.push(() => stray.destroy());
     const none = await waitFor(() => opened(sent) ?? null, { timeout: 10_000, what: 'the stray call to open' });
     expect(none.task).toBeNull();
+  });
+
+  it("stops reading an agent's connection while the supervisor's channel is full, and forwards the rest once it drains", async () => {
+    // A channel that says "wait" (its buffer is over its mark) until it drains.
+    const route = Object.assign(new EventEmitter(), { writable: true, writableNeedDrain: true }) as unknown as Socket & { writableNeedDrain: boolean };
+    const { sent, socketPath } = await served(new Map([[process.pid, 5]]), () => null, route);
+    const agent = connect(socketPath);
+    cleanups.push(() => agent.destroy());
+    await new Promise((r) => agent.once('connect', r));
+    // 4 MB of requests at once, far more than the socket's buffers hold.
+    const lines = Array.from({ length: 4096 }, (_, id) => `${JSON.stringify({ t: 'req', id, method: 'ping', params: { pad: 'x'.repeat(1000) } })}\n`);
+    agent.write(lines.join(''));
+    const forwarded = () => sent.filter((x) => x.event.e === 'call-line').length;
+    await waitFor(() => forwarded() > 0 || null, { timeout: 10_000, what: 'the first requests to be sent on' });
+    // Until the agent's side stops moving: the worker reads nothing more, so the kernel's buffers fill and the rest waits there.
+    let last = -1;
+    let still = 0;
+    await waitFor(
+      async () => {
+        await new Promise((r) => setImmediate(r));
+        still = agent.writableLength === last ? still + 1 : 0;
+        last = agent.writableLength;
+        return still >= 50 || agent.writableLength === 0 || null;
+      },
+      { timeout: 30_000, what: "the agent's writes to stop moving", describe: () => `${forwarded()} forwarded, ${agent.writableLength} bytes waiting` },
+    );
+    expect(forwarded(), 'requests read while the channel said wait').toBeLessThan(lines.length / 4);
+    expect(agent.writableLength).toBeGreaterThan(0);
+
+    // Drained: the rest comes, in order, none lost.
+    route.writableNeedDrain = false;
+    route.emit('drain');
+    await waitFor(() => forwarded() === lines.length || null, {
+      timeout: 30_000,
+      what: 'every request to be sent on',
+      describe: () => `${forwarded()} forwarded`,
+    });
+    const ids = sent.flatMap((x) => (x.event.e === 'call-line' ? [(JSON.parse(x.event.line) as { id: number }).id] : []));
+    expect(ids).toEqual(lines.map((_, i) => i));
   });
 
   it('answers and ends the calls open on a connection that a new one replaces, instead of leaving them hanging', async () => {

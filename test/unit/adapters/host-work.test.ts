@@ -33,6 +33,16 @@ describe("a host's work directory (HostWork)", () => {
     expect(existsSync(hostServedMarker(join(gitDir, 'muster')))).toBe(true);
   });
 
+  it("says at prepare where a task's files and the host's muster will be, so one checkout writes the agent's wiring with its worktree", async () => {
+    const { dir } = await hostWithBranch();
+    const where = await work!.prepare('repo');
+    const placed = await work!.checkout({ repo: 'repo', task: 1, branch: 'muster/1', files: { 'PROMPT.md': 'do it' } });
+    expect(placed.taskDir).toBe(join(where.tasksDir, '1'));
+    expect(placed.muster).toBe(where.muster);
+    expect(where.muster.startsWith(dir)).toBe(true);
+    expect(readFileSync(join(where.tasksDir, '1', 'PROMPT.md'), 'utf8')).toBe('do it');
+  });
+
   it('gives a worktree made before per-worktree config was on its commit guard and core.bare=false on the next checkout', async () => {
     const { gitDir } = await hostWithBranch();
     const wt = work!.worktree('repo', 1);

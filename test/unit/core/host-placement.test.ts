@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planDispatch } from '../../../src/core/dispatch-plan.js';
-import { placeTask, type HostCapacity } from '../../../src/core/host-placement.js';
+import { placeTask, workersInUse, type HostCapacity } from '../../../src/core/host-placement.js';
+import { workersLabel } from '../../../src/protocol/workers-label.js';
 import { stateWith } from './build.js';
 
 const machines: HostCapacity[] = [
@@ -94,5 +95,38 @@ describe('planDispatch with hosts', () => {
   it('without hosts behaves as before: everything here', () => {
     const plan = planDispatch(stateWith([{}, {}]), { maxWorkers: 4 });
     expect(Object.fromEntries(plan.placed)).toEqual({ 1: null, 2: null });
+  });
+});
+
+describe('workersInUse and how status shows them', () => {
+  const session = (open: boolean) => [{ n: 1, agent: 'shell', pid: 42, pidStart: null, startedAt: '', endedAt: open ? null : 'x', exitCode: null }];
+
+  it("counts a host's stalled task (its agent runs on there) against that host, never against this machine's cap", () => {
+    // Four running here (the cap), one running on far, one stalled on far whose agent runs on, one stalled there whose agent ended.
+    const s = stateWith([
+      { state: 'running' },
+      { state: 'running' },
+      { state: 'running' },
+      { state: 'running' },
+      { state: 'running', host: 'far' },
+      { state: 'stalled', host: 'far' },
+      { state: 'stalled', host: 'far' },
+    ]);
+    const tasks = s.tasks.map((t) => (t.id === 6 ? { ...t, sessions: session(true) } : t.id === 7 ? { ...t, sessions: session(false) } : t));
+    const busy = workersInUse(tasks as typeof s.tasks);
+    expect(busy.get(null)).toBe(4);
+    expect(busy.get('far')).toBe(2);
+    // What status says: 4/4 here, far 2/2 — not 6/4.
+    const label = workersLabel(
+      { running: busy.get(null) ?? 0, max: 4, hosts: [{ name: 'far', running: busy.get('far') ?? 0, max: 2, reachable: false }] },
+      ' running',
+    );
+    expect(label).toBe('4/4 running here · far 2/2 (away)');
+  });
+
+  it('shows only this machine when no host is configured (or the supervisor is older than host counts)', () => {
+    expect(workersLabel({ running: 2, max: 4 }, ' running')).toBe('2/4 running');
+    expect(workersLabel({ running: 2, max: 4, hosts: [] })).toBe('2/4');
+    expect(workersLabel({ running: 1, max: 4, hosts: [{ name: 'b1', running: 0, max: 6, reachable: true }] })).toBe('1/4 · b1 0/6');
   });
 });

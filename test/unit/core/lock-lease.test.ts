@@ -69,6 +69,16 @@ describe('lock leases of tasks on other hosts', () => {
     expect(late.table.locks[0]!.leaseUntil).toBe(at(181));
   });
 
+  it('cuts a lease longer than the configured one to the new length (the lease was shortened in the config)', () => {
+    // Leased for an hour, then the config says 120 s: the next renewal holds it for 120 s from now, not for the rest of the hour.
+    const t = settleLeases(holding([task(2), 'b.txt']), () => 3600_000, T0).table;
+    const r = renewLeases(t, new Set([2]), LEASE, at(10));
+    expect(r.renewed.map((l) => l.resource)).toEqual(['b.txt']);
+    expect(r.table.locks[0]!.leaseUntil).toBe(at(130));
+    // Lengthened instead: renewed once half of the new lease is left, as always.
+    expect(renewLeases(r.table, new Set([2]), 3600_000, at(20)).table.locks[0]!.leaseUntil).toBe(at(3620));
+  });
+
   it('never lets a lock lapse while its host renews at least every half lease', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: LEASE / 2 }), { minLength: 1, maxLength: 40 }), (gaps) => {
