@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MusterClient } from '../../../src/client/client.js';
+import { parseTopicEvent } from '../../../src/protocol/topics.js';
 import { createAgentRepo } from '../../helpers/agent-repo.js';
 import { BIN, muster, stopDaemon, testEnv } from '../../helpers/cli.js';
 import { clientFor, inState, screenOf, waitForTask } from '../../helpers/supervisor.js';
@@ -19,18 +20,39 @@ afterEach(async () => {
   }
 });
 
+/**
+ * What `muster log <id>` prints, through the same request over this process's connection: the
+ * waits poll with it (a poll through the CLI started a node process each time, back to back
+ * while a flood was logged), and the CLI itself gives what the tests then check. The log only
+ * grows, so what this saw the CLI sees too.
+ */
+async function logOf(c: MusterClient, id: number, cols?: number): Promise<string> {
+  let out = '';
+  const off = c.onEvent((e) => {
+    const ev = parseTopicEvent(e);
+    if (ev?.topic === 'log' && ev.data.task === id && !('end' in ev.data)) out += `${ev.data.lines.join('\n')}\n`;
+  });
+  try {
+    await c.call('term.log', { task: id, cols });
+    return out;
+  } finally {
+    off();
+  }
+}
+
 describe('muster log', () => {
   it("prints the task's terminal output as the text a person read: no escape sequences, progress lines as they ended", async () => {
     repo = createAgentRepo();
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'talker', prompt: '@print first line\n@color painted\n@progress build\n@print last line\n@stay' });
     await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    let r = await muster(repo.dir, ['log', String(t.id)]);
-    await waitFor(async () => (r = await muster(repo!.dir, ['log', String(t.id)])).stdout.includes('last line'), {
+    let seen = '';
+    await waitFor(async () => (seen = await logOf(client!, t.id)).includes('last line'), {
       what: 'the last line in the log',
-      describe: () => r.stdout + r.stderr,
+      describe: () => seen,
     });
-    expect(r.code).toBe(0);
+    const r = await muster(repo.dir, ['log', String(t.id)]);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\x1b/);
     const lines = r.stdout.split('\n');
     const at = (text: string) => lines.findIndex((l) => l === text);
@@ -46,12 +68,14 @@ describe('muster log', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'flood', prompt: '@flood 3000\n@print flood done\n@stay' });
     await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    let r = await muster(repo.dir, ['log', String(t.id), '--width', '100']);
-    await waitFor(async () => (r = await muster(repo!.dir, ['log', String(t.id), '--width', '100'])).stdout.includes('flood done'), {
+    let seen = '';
+    await waitFor(async () => (seen = await logOf(client!, t.id, 100)).includes('flood done'), {
       timeout: 30_000,
       what: 'the whole flood in the log',
-      describe: () => r.stdout.slice(-500) + r.stderr,
+      describe: () => seen.slice(-500),
     });
+    const r = await muster(repo.dir, ['log', String(t.id), '--width', '100']);
+    expect(r.code, r.stderr).toBe(0);
     const flood = r.stdout.split('\n').filter((l) => l.startsWith('line '));
     expect(flood).toEqual(Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`));
   });
@@ -61,7 +85,7 @@ describe('muster log', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'slow', prompt: '@print before following\n@wait-input\n@flood 60\n@print the end' });
     await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    await waitFor(async () => (await muster(repo!.dir, ['log', String(t.id)])).stdout.includes('waiting for input>'), { what: 'the agent to wait' });
+    await waitFor(async () => (await logOf(client!, t.id)).includes('waiting for input>'), { what: 'the agent to wait' });
     const child = spawn(process.execPath, [BIN, 'log', String(t.id), '--follow'], { cwd: repo.dir, env: testEnv() });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -93,7 +117,7 @@ describe('the scrollback reader', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'flood', prompt: '@flood 500\n@print flood done\n@stay' });
     await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    await waitFor(async () => (await muster(repo!.dir, ['log', String(t.id)])).stdout.includes('flood done'), { what: 'the flood to end' });
+    await waitFor(async () => (await logOf(client!, t.id)).includes('flood done'), { what: 'the flood to end' });
     const h = await client.call('term.history', { task: t.id, color: false });
     expect(h.dropped).toBe(0);
     // The emulator kept only the last 100 lines of history: the rest came from the log.
@@ -108,7 +132,7 @@ describe('the scrollback reader', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'flood', prompt: '@flood 6000\n@print flood done\n@stay' });
     await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    await waitFor(async () => (await muster(repo!.dir, ['log', String(t.id)])).stdout.includes('flood done'), { what: 'the flood to end' });
+    await waitFor(async () => (await logOf(client!, t.id)).includes('flood done'), { what: 'the flood to end' });
     const h = await client.call('term.history', { task: t.id, color: false });
     const all = [...h.older, ...h.recent.map((r) => r.trimEnd())];
     expect(all.filter((l) => l.startsWith('line '))).toEqual(Array.from({ length: 6000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`));
