@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MusterClient } from '../../../src/client/client.js';
 import { parseTopicEvent } from '../../../src/protocol/topics.js';
 import { createAgentRepo } from '../../helpers/agent-repo.js';
@@ -112,13 +112,28 @@ describe('muster log', () => {
 });
 
 describe('the scrollback reader', () => {
+  // Each test reads the history of a task of its own, so they share a supervisor: a start and a
+  // stop per test (with its terminal worker) is CPU that the loaded suite is short of.
+  let shared: Promise<{ repo: TempRepo; client: MusterClient }> | null = null;
+  const sharedSupervisor = () =>
+    (shared ??= (async () => {
+      const r = createAgentRepo({ terminal: { scrollback: 100 } });
+      return { repo: r, client: await clientFor(r.dir) };
+    })());
+  afterAll(async () => {
+    if (!shared) return;
+    const { repo: r, client: c } = await shared;
+    c.close();
+    await stopDaemon(r.dir);
+    r.cleanup();
+  });
+
   it("gives every line once, in order: the log's older lines, then the emulator's history and screen", async () => {
-    repo = createAgentRepo({ terminal: { scrollback: 100 } });
-    client = await clientFor(repo.dir);
-    const t = await client.call('task.add', { title: 'flood', prompt: '@flood 500\n@print flood done\n@stay' });
-    await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    await waitFor(async () => (await logOf(client!, t.id)).includes('flood done'), { what: 'the flood to end' });
-    const h = await client.call('term.history', { task: t.id, color: false });
+    const { client: c } = await sharedSupervisor();
+    const t = await c.call('task.add', { title: 'flood', prompt: '@flood 500\n@print flood done\n@stay' });
+    await waitForTask(c, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
+    await waitFor(async () => (await logOf(c, t.id)).includes('flood done'), { what: 'the flood to end' });
+    const h = await c.call('term.history', { task: t.id, color: false });
     expect(h.dropped).toBe(0);
     // The emulator kept only the last 100 lines of history: the rest came from the log.
     expect(h.older.filter((l) => l.startsWith('line ')).length).toBeGreaterThan(300);
@@ -128,16 +143,15 @@ describe('the scrollback reader', () => {
   });
 
   it('gives every line once, in order, after a flood the emulator parsed only the end of', async () => {
-    repo = createAgentRepo({ terminal: { scrollback: 100 } });
-    client = await clientFor(repo.dir);
-    const t = await client.call('task.add', { title: 'flood', prompt: '@flood 6000\n@print flood done\n@stay' });
-    await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    await waitFor(async () => (await logOf(client!, t.id)).includes('flood done'), { what: 'the flood to end' });
-    const h = await client.call('term.history', { task: t.id, color: false });
+    const { client: c } = await sharedSupervisor();
+    const t = await c.call('task.add', { title: 'flood', prompt: '@flood 6000\n@print flood done\n@stay' });
+    await waitForTask(c, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
+    await waitFor(async () => (await logOf(c, t.id)).includes('flood done'), { what: 'the flood to end' });
+    const h = await c.call('term.history', { task: t.id, color: false });
     const all = [...h.older, ...h.recent.map((r) => r.trimEnd())];
     expect(all.filter((l) => l.startsWith('line '))).toEqual(Array.from({ length: 6000 }, (_, i) => `line ${i} ${'x'.repeat(60)}`));
     expect(all.filter((l) => l === 'flood done')).toHaveLength(1);
-    expect(await screenOf(client, t.id)).toContain('flood done');
+    expect(await screenOf(c, t.id)).toContain('flood done');
   });
 });
 
