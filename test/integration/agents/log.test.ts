@@ -41,17 +41,32 @@ async function logOf(c: MusterClient, id: number, cols?: number): Promise<string
 }
 
 describe('muster log', () => {
+  // The tests of a plain config read a task of their own each, so they share a supervisor: a
+  // start and a stop per test (with its terminal worker) is CPU that the loaded suite is short of.
+  let plain: Promise<{ repo: TempRepo; client: MusterClient }> | null = null;
+  const plainSupervisor = () =>
+    (plain ??= (async () => {
+      const r = createAgentRepo();
+      return { repo: r, client: await clientFor(r.dir) };
+    })());
+  afterAll(async () => {
+    if (!plain) return;
+    const { repo: r, client: c } = await plain;
+    c.close();
+    await stopDaemon(r.dir);
+    r.cleanup();
+  });
+
   it("prints the task's terminal output as the text a person read: no escape sequences, progress lines as they ended", async () => {
-    repo = createAgentRepo();
-    client = await clientFor(repo.dir);
-    const t = await client.call('task.add', { title: 'talker', prompt: '@print first line\n@color painted\n@progress build\n@print last line\n@stay' });
-    await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
+    const { repo: home, client: c } = await plainSupervisor();
+    const t = await c.call('task.add', { title: 'talker', prompt: '@print first line\n@color painted\n@progress build\n@print last line\n@stay' });
+    await waitForTask(c, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
     let seen = '';
-    await waitFor(async () => (seen = await logOf(client!, t.id)).includes('last line'), {
+    await waitFor(async () => (seen = await logOf(c, t.id)).includes('last line'), {
       what: 'the last line in the log',
       describe: () => seen,
     });
-    const r = await muster(repo.dir, ['log', String(t.id)]);
+    const r = await muster(home.dir, ['log', String(t.id)]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\x1b/);
     const lines = r.stdout.split('\n');
@@ -81,19 +96,18 @@ describe('muster log', () => {
   });
 
   it('follows the output until the agent exits, then prints its last screen and ends', async () => {
-    repo = createAgentRepo();
-    client = await clientFor(repo.dir);
-    const t = await client.call('task.add', { title: 'slow', prompt: '@print before following\n@wait-input\n@flood 60\n@print the end' });
-    await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
-    await waitFor(async () => (await logOf(client!, t.id)).includes('waiting for input>'), { what: 'the agent to wait' });
-    const child = spawn(process.execPath, [BIN, 'log', String(t.id), '--follow'], { cwd: repo.dir, env: testEnv() });
+    const { repo: home, client: c } = await plainSupervisor();
+    const t = await c.call('task.add', { title: 'slow', prompt: '@print before following\n@wait-input\n@flood 60\n@print the end' });
+    await waitForTask(c, t.id, (x) => x.state === 'running' && x.sessions.length > 0, 'running');
+    await waitFor(async () => (await logOf(c, t.id)).includes('waiting for input>'), { what: 'the agent to wait' });
+    const child = spawn(process.execPath, [BIN, 'log', String(t.id), '--follow'], { cwd: home.dir, env: testEnv() });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
     // Lines already on screen are not printed twice: the follower starts after what was logged.
-    await client.call('term.input', { task: t.id, data: 'go\r' });
+    await c.call('term.input', { task: t.id, data: 'go\r' });
     expect(await exited).toBe(0);
-    await waitForTask(client, t.id, inState('review'), 'in review');
+    await waitForTask(c, t.id, inState('review'), 'in review');
     const lines = out.split('\n');
     expect(lines.filter((l) => l === 'before following')).toHaveLength(1);
     expect(lines.filter((l) => l.startsWith('line '))).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i} ${'x'.repeat(60)}`));
