@@ -8,14 +8,18 @@ import { defineConfig } from 'vitest/config';
  * end for up to two minutes. A file missing here only loses its head start.
  */
 const SLOWEST = [
-  'test/integration/coordination/locks.test.ts', // 153
-  'test/integration/merge/merge-queue.test.ts', // 146
-  'test/integration/faults/merge-kill-after-cas.test.ts', // 137
-  'test/integration/agents/claude-code.test.ts', // 124
-  'test/integration/daemon/daemon.test.ts', // 120
-  'test/integration/faults/proc-orphans.test.ts', // 88
-  'test/integration/agents/worktree-registry.test.ts', // 87
-  'test/integration/faults/merge-kill-before-cas.test.ts', // 65
+  'test/integration/merge/merge-queue.test.ts', // 169
+  'test/integration/agents/claude-code.test.ts', // 134
+  'test/integration/faults/merge-kill-after-cas.test.ts', // 126
+  'test/integration/daemon/daemon.test.ts', // 118
+  'test/integration/faults/landing.test.ts', // 96
+  'test/integration/faults/merge-kill-before-cas.test.ts', // 95
+  'test/integration/faults/proc-orphans.test.ts', // 90
+  'test/e2e/attach-modes.e2e.test.ts', // 68
+  'test/integration/agents/worktree-registry.test.ts', // 68
+  'test/integration/agents/agent-argv.test.ts', // 64
+  'test/integration/store/prompt-files.test.ts', // 63
+  'test/integration/coordination/locks.test.ts', // 60
 ];
 
 class SlowestFirst extends BaseSequencer {
@@ -40,6 +44,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests each use their own temp repo, socket and tmux server, and mostly wait
     // on git and child processes: three at a time keep 2 cores busy (vitest would run one).
+    // Not more: nine integration files together took 0.7 CPU-seconds (their supervisors,
+    // agents, CLIs and git included) per second of CI's test time, so three workers already
+    // ask for 2 cores; a fourth only stretches every wait of the others.
     fileParallelism: true,
     maxWorkers: 3,
     sequence: { sequencer: SlowestFirst },

@@ -1,26 +1,61 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseContextDoc } from '../../../src/core/context-doc.js';
 import { BIN, muster, musterJson, stopDaemon, testEnv } from '../../helpers/cli.js';
+import { clientFor } from '../../helpers/supervisor.js';
 import { createTempRepo, type TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let repo: TempRepo;
-beforeEach(async () => {
-  repo = createTempRepo();
-  await muster(repo.dir, ['pause']);
-});
+
+/** A repository whose supervisor runs with dispatch paused, set up from this process (the CLI is what the tests run). */
+async function pausedRepo(): Promise<TempRepo> {
+  const r = createTempRepo();
+  const client = await clientFor(r.dir);
+  try {
+    await client.call('dispatch.pause', {});
+  } finally {
+    client.close();
+  }
+  return r;
+}
+
+async function dropRepo(r: TempRepo): Promise<void> {
+  await stopDaemon(r.dir);
+  r.cleanup();
+}
+
+let fresh: TempRepo | null = null;
 afterEach(async () => {
-  await stopDaemon(repo.dir);
-  repo.cleanup();
+  if (fresh) await dropRepo(fresh);
+  fresh = null;
 });
 
+/** A repository and a supervisor for this test alone. */
+async function freshRepo(): Promise<void> {
+  fresh = repo = await pausedRepo();
+}
+
+/**
+ * The tests that refuse bad input share one supervisor (a start and a stop per test were most
+ * of their time): each asserts that its refusal changed nothing, which is all they ask of it.
+ */
+let quiet: Promise<TempRepo> | null = null;
+afterAll(async () => {
+  if (quiet) await dropRepo(await quiet);
+});
+async function quietRepo(): Promise<void> {
+  repo = await (quiet ??= pausedRepo());
+}
+
 const contextFile = () => join(repo.dir, '.git', 'muster', 'shared-context.md');
+const readContext = () => (existsSync(contextFile()) ? readFileSync(contextFile(), 'utf8') : null);
 
 describe('shared context', () => {
   it('keeps all 160 entries of 16 processes x 10 concurrent adds, each under its section', async () => {
+    await freshRepo();
     const sections = ['patterns', 'decisions', 'blockers', 'notes'];
     const script = `for i in $(seq 1 10); do
   s=$(( (i + $1) % 4 ))
@@ -51,6 +86,7 @@ done`;
   }, 180_000);
 
   it('writes "- [#id HH:MM] text" for a task and counts a new blocker until acknowledged', async () => {
+    await freshRepo();
     await musterJson(repo.dir, ['task', 'add', 'writer']);
     const r = await musterJson<{ section: string; entry: string }>(repo.dir, ['context', 'add', 'the API is down', '--section', 'blockers', '--task', '1']);
     expect(r.section).toBe('Blockers');
@@ -61,6 +97,7 @@ done`;
   });
 
   it('sees direct edits of the file', async () => {
+    await freshRepo();
     await muster(repo.dir, ['status']);
     appendFileSync(contextFile(), '- [#7 10:00] hand-written blocker\n');
     await waitFor(async () => (await musterJson<{ blockers: { unread: number } }>(repo.dir, ['status'])).blockers.unread === 1, {
@@ -71,9 +108,12 @@ done`;
   });
 
   it('refuses an empty text or a bad section name with exit 2', async () => {
+    await quietRepo();
+    const before = readContext();
     expect((await muster(repo.dir, ['context', 'add', '   '])).code).toBe(2);
     const bad = await muster(repo.dir, ['context', 'add', 'x', '--section', '## x']);
     expect(bad.code).toBe(2);
+    expect(readContext()).toBe(before);
   });
 });
 
@@ -87,6 +127,7 @@ describe('muster task import', () => {
 `;
 
   it('creates one task per track with its files as writes, and read-locks the shared resources', async () => {
+    await freshRepo();
     writeFileSync(join(repo.root, 'SPEC.md'), spec);
     const r = await musterJson<{
       tasks: { id: number; title: string; writes: string[]; risk: string }[];
@@ -110,6 +151,7 @@ describe('muster task import', () => {
     ['no tracks section', '# Just a title\n', /Parallel Tracks/],
     ['a path outside the repository', '## Parallel Tracks\n- Track A: x (files: ../etc/*)\n', /line 2/],
   ])('refuses %s with exit 2 and creates nothing', async (_name, text, message) => {
+    await quietRepo();
     writeFileSync(join(repo.root, 'BAD.md'), text);
     const r = await muster(repo.dir, ['task', 'import', join(repo.root, 'BAD.md')]);
     expect(r.code).toBe(2);
@@ -118,6 +160,7 @@ describe('muster task import', () => {
   });
 
   it('refuses a missing file with exit 2', async () => {
+    await quietRepo();
     const r = await muster(repo.dir, ['task', 'import', 'missing.md']);
     expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('missing.md: cannot read it (ENOENT)') });
   });
