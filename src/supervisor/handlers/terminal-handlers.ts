@@ -74,7 +74,7 @@ export async function termAttach(sup: Services, p: ParsedParamsOf<'term.attach'>
   if (!views) attaches.set(conn, (views = new Map()));
   const open = views.get(p.task);
   if (open) await (await open.made).update(spec);
-  else if (!conn.isClosed) {
+  else {
     const made = openView(term, spec, (frame) => conn.publish('screen', frame as ScreenFrameView));
     views.set(p.task, made);
     const offExit = sup.runtime.onAgentExit(p.task, (exit) => {
