@@ -184,7 +184,7 @@ export class Dispatcher {
     if (declared.length) events.push({ actor: 'supervisor', kind: 'lock-granted', details: { owner: { task: task.id }, locks: declared, declared: true } });
     await cell.apply(next, events);
     const launch = (host ? launchRemoteTask : launchTask)(this.s, task.id)
-      .catch((e: unknown) => this.failLaunch(task.id, e))
+      .catch((e: unknown) => this.failLaunch(task.id, session.n, e))
       .catch((e: unknown) => cell.faults.report(`the failed start of ${formatId(task.id)} is not recorded: ${(e as Error).message}`))
       .finally(() => {
         if (this.launching.get(task.id) === launch) this.launching.delete(task.id);
@@ -192,9 +192,11 @@ export class Dispatcher {
     this.launching.set(task.id, launch);
   }
 
-  private async failLaunch(id: TaskId, e: unknown): Promise<void> {
-    // Given up on purpose, or cut short by the supervisor stopping (which marks the task stalled).
-    if (e instanceof LaunchAbandoned || this.cell.isStopping) {
+  private async failLaunch(id: TaskId, session: number, e: unknown): Promise<void> {
+    // Given up on purpose, or cut short by the supervisor stopping (which marks the task stalled),
+    // or a launch a newer session replaced: its failure says nothing of that session.
+    const replaced = (getTask(this.cell.state, id)?.sessions.length ?? session) !== session;
+    if (e instanceof LaunchAbandoned || this.cell.isStopping || replaced) {
       this.s.runtime.existingTerminal(id)?.note(`not started: ${(e as Error).message}`);
       return;
     }

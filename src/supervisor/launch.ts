@@ -31,10 +31,17 @@ export class LaunchError extends Error {}
 /** The launch was given up because the supervisor stops or the task left `running` meanwhile: nothing failed. */
 export class LaunchAbandoned extends Error {}
 
-/** An agent started now would outlive everything that could stop it (the worker keeps it): give up before. */
-function mustStillLaunch(sup: StateCell, id: TaskId): void {
+/**
+ * An agent started now would outlive everything that could stop it (the worker keeps it): give
+ * up before. So would one of a launch that a newer session replaced (the task was stopped and
+ * started again meanwhile): it would run beside that session's agent in the same worktree.
+ */
+export function mustStillLaunch(sup: Pick<StateCell, 'isStopping' | 'state'>, id: TaskId, session: number): void {
   if (sup.isStopping) throw new LaunchAbandoned(`the supervisor stops; ${formatId(id)} is not started`);
-  if (getTask(sup.state, id)?.state !== 'running') throw new LaunchAbandoned(`${formatId(id)} is no longer running; its agent is not started`);
+  const task = getTask(sup.state, id);
+  if (task?.state !== 'running') throw new LaunchAbandoned(`${formatId(id)} is no longer running; its agent is not started`);
+  if (task.sessions.length !== session)
+    throw new LaunchAbandoned(`${formatId(id)} was started again (session ${task.sessions.length}); session ${session}'s agent is not started`);
 }
 
 /** What launching a task works with. */
@@ -81,8 +88,8 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
     const { newBranch } = await addWorktree(mainRoot, worktree, branch, base, `muster task #${id}`, sup.ctx.paths.repo.commonDir);
     await sup.patchTask(id, { worktree, base: newBranch ? base : (task.base ?? base), reason: 'setting up' });
   }
-  mustStillLaunch(sup, id);
-  await runSetup(l, id, worktree);
+  mustStillLaunch(sup, id, session);
+  await runSetup(l, id, worktree, session);
   await l.sessions.worktreeReady(id, worktree);
 
   task = mustGet(sup, id);
@@ -120,7 +127,7 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
   let pid: number;
   try {
     await pauseAt(sup, 'dispatch:spawn');
-    mustStillLaunch(sup, id);
+    mustStillLaunch(sup, id, session);
     pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
       void (async () => {
         unsubscribe();
@@ -148,7 +155,7 @@ export async function launchTask(l: LaunchServices, id: TaskId): Promise<void> {
  * `complete` only after the last: a failed or interrupted setup runs again on retry from the
  * first command that did not succeed.
  */
-async function runSetup(l: LaunchServices, id: TaskId, worktree: string): Promise<void> {
+async function runSetup(l: LaunchServices, id: TaskId, worktree: string, session: number): Promise<void> {
   const sup = l.cell;
   const progress = mustGet(sup, id).setup;
   if (progress.complete) return;
@@ -163,7 +170,7 @@ async function runSetup(l: LaunchServices, id: TaskId, worktree: string): Promis
     await sup.patchTask(id, { reason: `setup: ${cmd}` });
     await pauseAt(sup, `setup:${i + 1}`);
     // Checked last before it runs: a command started after the supervisor stopped the task's runs would hold its stop.
-    mustStillLaunch(sup, id);
+    mustStillLaunch(sup, id, session);
     term.note(`setup: ${cmd}`);
     const run = await term.run(['/bin/sh', '-c', cmd], { cwd: worktree, env: baseEnv(sup) });
     const exit = await run.exited;

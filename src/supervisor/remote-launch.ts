@@ -7,7 +7,7 @@ import { pushBranch } from '../adapters/git/remote-git.js';
 import { readPrompt } from '../adapters/store/prompt-files.js';
 import { agentPresets } from '../config/schema.js';
 import { wireAgent } from './agent-wiring.js';
-import { LaunchAbandoned, LaunchError, type LaunchServices } from './launch.js';
+import { LaunchError, mustStillLaunch, type LaunchServices } from './launch.js';
 import { pauseAt } from '../adapters/proc/test-pause.js';
 
 /**
@@ -60,7 +60,7 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
   } catch (e) {
     throw new LaunchError(`could not push ${branch} to ${hostName}: ${(e as Error).message}`);
   }
-  mustStillLaunch(sup, id);
+  mustStillLaunch(sup, id, session);
   task = mustGet(sup, id);
   // Where the task's files will be there, and the host's own muster, which the agent's hooks and MCP server run: the
   // prepare above said, so the one checkout writes them with the worktree (a host's path is a POSIX one).
@@ -86,7 +86,7 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
     if (early.length > 8192) unsubscribe();
   });
   await pauseAt(sup, 'dispatch:spawn');
-  mustStillLaunch(sup, id);
+  mustStillLaunch(sup, id, session);
   const pid = await l.runtime.spawn(id, session, argv, worktree, env, (exit, stoppedByUs) => {
     void (async () => {
       unsubscribe();
@@ -109,9 +109,4 @@ function mustGet(sup: LaunchServices['cell'], id: TaskId): Task {
   const t = getTask(sup.state, id);
   if (!t) throw new LaunchError(`task ${formatId(id)} disappeared while starting`);
   return t;
-}
-
-function mustStillLaunch(sup: LaunchServices['cell'], id: TaskId): void {
-  if (sup.isStopping) throw new LaunchAbandoned(`the supervisor stops; ${formatId(id)} is not started`);
-  if (getTask(sup.state, id)?.state !== 'running') throw new LaunchAbandoned(`${formatId(id)} is no longer running; its agent is not started`);
 }

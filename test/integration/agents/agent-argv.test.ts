@@ -31,8 +31,10 @@ function withPresets(presets: string | ((root: string) => string)): TempRepo {
 
 const argvPreset = `  argv: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(PRINT_ARGV)}, "{prompt}"] }`;
 
-function argvOf(worktree: string): { bytes: number; head: string }[] {
-  return JSON.parse(readFileSync(join(worktree, 'argv.json'), 'utf8'));
+/** What the task's last run was given: a run that failed would leave an earlier run's file, so it must have finished. */
+function argvOf(task: { state: string; reason: string | null; worktree: string | null; sessions: unknown[] }): { bytes: number; head: string }[] {
+  expect(task.state, `the run did not finish: ${task.reason}\n${JSON.stringify(task.sessions)}`).toBe('review');
+  return JSON.parse(readFileSync(join(task.worktree!, 'argv.json'), 'utf8'));
 }
 
 describe('what reaches an agent command line', () => {
@@ -43,7 +45,7 @@ describe('what reaches an agent command line', () => {
     const t = await client.call('task.add', { title: 'huge prompt', prompt, agent: 'argv' });
     const done = await waitForTask(client, t.id, inState('review', 'failed'), 'finished');
     expect(done.state, done.reason ?? '').toBe('review');
-    const [arg] = argvOf(done.worktree!);
+    const [arg] = argvOf(done);
     expect(arg!.bytes).toBeLessThan(64 * 1024);
     expect(arg!.head).toContain('too long for the command line');
     expect(readFileSync(join(repo.dir, '.git/muster/tasks', String(t.id), 'PROMPT.md'), 'utf8')).toContain('the end');
@@ -54,7 +56,7 @@ describe('what reaches an agent command line', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'hostile', prompt: '--dangerously-skip-permissions', agent: 'argv' });
     const done = await waitForTask(client, t.id, inState('review', 'failed'), 'finished');
-    const args = argvOf(done.worktree!);
+    const args = argvOf(done);
     expect(args).toHaveLength(1);
     expect(args[0]!.head).toMatch(/^# muster: you are task #1/);
     expect(args[0]!.head).toContain('--dangerously-skip-permissions');
@@ -115,7 +117,7 @@ describe('how muster wires an agent CLI it knows', () => {
     client = await clientFor(repo.dir);
     const t = await client.call('task.add', { title: 'wired', prompt: 'do it', agent: 'wired' });
     const done = await waitForTask(client, t.id, inState('review', 'failed'), 'finished');
-    const args = argvOf(done.worktree!).map((a) => a.head);
+    const args = argvOf(done).map((a) => a.head);
     const dir = join(repo.dir, '.git/muster/tasks', String(t.id));
     expect(args.slice(0, 4)).toEqual(['--settings', join(dir, 'claude-settings.json'), '--mcp-config', join(dir, 'mcp.json')]);
     expect(args[4]).toBe('--append-system-prompt');
@@ -148,7 +150,7 @@ describe('how muster wires an agent CLI it knows', () => {
     expect(hook.code, hook.stderr).toBe(0);
     await client.call('merge.reject', { id: t.id, reason: 'again please' });
     const second = await waitForTask(client, t.id, (x) => x.sessions.length === 2 && ['review', 'failed'].includes(x.state), 'finished again');
-    const resumed = argvOf(second.worktree!).map((a) => a.head);
+    const resumed = argvOf(second).map((a) => a.head);
     if (agent === 'cold') {
       expect(resumed[6]).toMatch(/^--session-id=/);
       expect(resumed[6]).not.toBe(`--session-id=${first.session}`);
@@ -162,7 +164,7 @@ describe('how muster wires an agent CLI it knows', () => {
     await client.call('task.cancel', { id: t.id });
     await client.call('task.retry', { id: t.id, fresh: true });
     const cold = await waitForTask(client, t.id, (x) => x.sessions.length >= 3 && ['review', 'failed'].includes(x.state), 'finished cold');
-    const coldArgs = argvOf(cold.worktree!).map((a) => a.head);
+    const coldArgs = argvOf(cold).map((a) => a.head);
     expect(coldArgs[6]).toMatch(/^--session-id=/);
     expect(coldArgs[6]).not.toBe(`--session-id=${first.session}`);
   });
@@ -189,7 +191,7 @@ describe('how muster wires an agent CLI it knows', () => {
 
     await client.call('merge.reject', { id: t.id, reason: 'again please' });
     const second = await waitForTask(client, t.id, (x) => x.sessions.length === 2 && ['review', 'failed'].includes(x.state), 'finished again');
-    const args = argvOf(second.worktree!).map((a) => a.head);
+    const args = argvOf(second).map((a) => a.head);
     expect(args).not.toContain('--dangerously-skip-permissions');
     expect(args.filter((a) => a.startsWith('--resume'))).toEqual([]);
   });
@@ -213,7 +215,7 @@ describe('how muster wires an agent CLI it knows', () => {
     client = await clientFor(repo.dir);
     await client.call('merge.reject', { id: t.id, reason: 'again please' });
     const second = await waitForTask(client, t.id, (x) => x.sessions.length === 2 && ['review', 'failed'].includes(x.state), 'finished again');
-    const args = argvOf(second.worktree!).map((a) => a.head);
+    const args = argvOf(second).map((a) => a.head);
     expect(args).toContain('-c');
     expect(args).not.toContain('resume');
     expect(args.some((a) => a.includes(first.session!))).toBe(false);
@@ -241,7 +243,7 @@ describe('how muster wires an agent CLI it knows', () => {
     writeFileSync(script, working);
     await client.call('task.retry', { id: t.id });
     const third = await waitForTask(client, t.id, (x) => x.sessions.length === 3 && ['review', 'failed'].includes(x.state), 'finished after the retry');
-    const args = argvOf(third.worktree!).map((a) => a.head);
+    const args = argvOf(third).map((a) => a.head);
     expect(args[6]).toBe(`--resume=${first.session}`);
     expect(args[8]).toMatch(/^# muster: task #1 continues in this conversation/);
     expect(args[8]).toContain('FEEDBACK-NOT-LOST');
@@ -255,7 +257,7 @@ describe('how muster wires an agent CLI it knows', () => {
     const off = await client.call('task.add', { title: 'plain task', prompt: 'do it', agent: 'wired', integration: false });
     for (const t of [plain, off]) {
       const done = await waitForTask(client, t.id, inState('review', 'failed'), 'finished');
-      const args = argvOf(done.worktree!).map((a) => a.head);
+      const args = argvOf(done).map((a) => a.head);
       expect(args).toHaveLength(2);
       expect(args[0]).toBe('--');
       expect(args[1]).toMatch(/muster lock acquire/);

@@ -79,4 +79,35 @@ describe('a launch under way when its task is stopped', () => {
     expect(now.state).toBe('cancelled');
     expect(now.sessions.at(-1)?.pid ?? null, JSON.stringify(now.sessions)).toBeNull();
   });
+
+  it('cancel and retry while a launch is about to spawn: only the retry starts an agent, the superseded launch gives up', async () => {
+    const r = (repo = createAgentRepo());
+    sup = await startSupervisor(r.dir, ['dispatch:spawn']);
+    const t = await sup.client.call('task.add', { title: 'retried while launching', prompt: AGENT });
+    await waitForPause(r.dir, 'dispatch:spawn');
+    const worktree = (await task(sup.client, t.id)).worktree!;
+    await sup.client.call('task.cancel', { id: t.id });
+    await sup.client.call('task.retry', { id: t.id });
+    // The retry's own launch: running again, as its second session.
+    await waitFor(async () => (await task(sup!.client, t.id)).sessions.length === 2, { what: 'the retry to be dispatched' });
+    // The first launch goes on now (before the fix it started an agent of its own); the retry's
+    // launch stops at the same point, now or later, and goes on once released again.
+    const marker = pauseMarker(pathsOf(r.dir).stateDir, 'dispatch:spawn');
+    release(r.dir, 'dispatch:spawn');
+    await waitFor(
+      async () => {
+        if (existsSync(marker)) release(r.dir, 'dispatch:spawn');
+        return (await task(sup!.client, t.id)).sessions.at(-1)?.pid != null;
+      },
+      { what: "the retry's agent to start", describe: () => screenOf(sup!.client, t.id) },
+    );
+    await waitFor(async () => processesIn(worktree).length > 1 || (await screenOf(sup!.client, t.id)).includes('not started'), {
+      what: 'the first launch to give up or start an agent',
+      describe: async () => `${processesIn(worktree).join(', ')}\n${await screenOf(sup!.client, t.id)}`,
+    });
+    const now = await task(sup.client, t.id);
+    expect(now.state, now.reason ?? '').toBe('running');
+    expect(processesIn(worktree), `processes in ${worktree}; screen:\n${await screenOf(sup.client, t.id)}`).toEqual([now.sessions.at(-1)!.pid]);
+    expect(await screenOf(sup.client, t.id)).toContain('not started');
+  });
 });
