@@ -137,7 +137,7 @@ export class WorkerClient {
     this.socket.once('close', once);
   }
 
-  /** Where the output of `task`'s terminal goes once attached. */
+  /** Where the raw output of `task`'s terminal goes while this connection listens to it. */
   onOutput(task: number, listener: (data: string) => void): void {
     this.outputs.set(task, listener);
   }
