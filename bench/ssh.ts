@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sshSkipReason, startSshHost, type SshHost } from '../test/helpers/sshd.js';
+import { sshSkipReason, startAgentHost, stopHostWorkers, type SshHost } from '../test/helpers/sshd.js';
 import { withCleanup, type Cleanup } from './lib/cleanup.js';
 import type { Bench, Figure } from './lib/figure.js';
 import { addTask, benchRepo, BIN, startSupervisor, testEnv, waitRunning } from './lib/muster.js';
@@ -66,7 +66,7 @@ export const ssh: Bench = {
     const skip = sshSkipReason();
     if (skip) throw new Error(`the ssh benchmark needs an OpenSSH server: ${skip}`);
     return withCleanup(async (cleanup) => {
-      const host: SshHost = await startSshHost();
+      const host: SshHost = await startAgentHost();
       cleanup.defer('stop the test sshd', () => host.stop());
       const outside = tempDir(cleanup, 'ssh-bench');
       const markers = join(outside, 'started');
@@ -81,18 +81,8 @@ export const ssh: Bench = {
         // The same sshd is also a host that runs agents (`hosts:`): its own HOME and work directory.
         extraConfig: ['hosts:', `  far: { ssh: ${host.alias}, max_workers: 4, dir: work }`],
       });
-      writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
-      cleanup.defer("stop the host's worker", () => {
-        // It outlives its connections by design (agents keep running while the link is down).
-        const pidFile = join(host.remoteHome, 'work', '.muster', 'worker.pid');
-        if (existsSync(pidFile)) {
-          try {
-            process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
-          } catch {
-            // gone already
-          }
-        }
-      });
+      // Its worker outlives its connections by design (agents keep running while the link is down).
+      cleanup.defer("stop the host's worker", () => stopHostWorkers(host));
       await startSupervisor(repo.dir, 'ssh-supervisor', host.env);
       const remote = ['--host', `${host.alias}:${repo.dir}`];
       const env = host.env;
