@@ -57,6 +57,15 @@ async function attachPresses(cleanup: Cleanup, cwd: string, args: string[], env:
   return times;
 }
 
+/** A process's command name, or '' once it is gone. */
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** The `print` agent: a busy agent's pace of output, without end. */
 const PRINTER =
   "let n = 0; setInterval(() => { let s = ''; for (let i = 0; i < 100; i++) s += `line ${++n} ${'x'.repeat(60)}\\r\\n`; process.stdout.write(s); }, 20);";
@@ -160,7 +169,7 @@ export const ssh: Bench = {
         const t = await addTask(repo.dir, `prints ${onHost ?? 'here'}`, { agent: 'print', onHost });
         await waitRunning(repo.dir, [t.id]);
         await sleep(1000);
-        const sshPids = descendants(supervisor).filter((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'ssh');
+        const sshPids = descendants(supervisor).filter((p) => commOf(p) === 'ssh');
         const sshCpu = () => sshPids.reduce((sum, p) => sum + (cpuMs(p) || 0), 0);
         const [c0, s0, t0] = [cpuMs(supervisor), sshCpu(), nowMs()];
         await sleep(window);

@@ -104,7 +104,8 @@ export interface WorkerRequests {
 
 export type WorkerMethod = keyof WorkerRequests;
 
-export type WorkerRequest = { [M in WorkerMethod]: { id: number; m: M; p: WorkerRequests[M]['params'] } }[WorkerMethod];
+/** With no `id`, the worker does not answer (keystrokes, resizes: nobody waits for those, and over ssh each answer costs a packet). */
+export type WorkerRequest = { [M in WorkerMethod]: { id?: number; m: M; p: WorkerRequests[M]['params'] } }[WorkerMethod];
 
 export type WorkerReply = { id: number; ok: true; r: unknown } | { id: number; ok: false; err: string };
 

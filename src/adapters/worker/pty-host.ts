@@ -140,17 +140,19 @@ export class PtyHost {
       socket.destroy();
       return;
     }
-    const reply = (r: WorkerReply): void => void (socket.writable && socket.write(encode(r)));
+    const id = req.id;
+    // A request with no id is answered by nobody: no one waits for it, nor for its refusal (a keystroke to a terminal that is gone).
+    const reply = (r: WorkerReply): void => void (id !== undefined && socket.writable && socket.write(encode(r)));
     try {
       const out = this.handle(socket, req);
       if (out instanceof Promise)
         out.then(
-          (r) => reply({ id: req.id, ok: true, r }),
-          (e: unknown) => reply({ id: req.id, ok: false, err: (e as Error).message }),
+          (r) => reply({ id: id!, ok: true, r }),
+          (e: unknown) => reply({ id: id!, ok: false, err: (e as Error).message }),
         );
-      else reply({ id: req.id, ok: true, r: out });
+      else reply({ id: id!, ok: true, r: out });
     } catch (e) {
-      reply({ id: req.id, ok: false, err: (e as Error).message });
+      reply({ id: id!, ok: false, err: (e as Error).message });
     }
   }
 
