@@ -82,6 +82,9 @@ export const ssh: Bench = {
     return withCleanup(async (cleanup) => {
       const host: SshHost = await startAgentHost();
       cleanup.defer('stop the test sshd', () => host.stop());
+      // Its worker outlives its connections by design (agents keep running while the link is down).
+      // Stopped after the supervisor (cleanups run last first), which would otherwise start another.
+      cleanup.defer("stop the host's worker", () => stopHostWorkers(host));
       const outside = tempDir(cleanup, 'ssh-bench');
       const markers = join(outside, 'started');
       mkdirSync(markers);
@@ -97,8 +100,6 @@ export const ssh: Bench = {
         // The same sshd is also a host that runs agents (`hosts:`): its own HOME and work directory.
         extraConfig: ['hosts:', `  far: { ssh: ${host.alias}, max_workers: 4, dir: work }`],
       });
-      // Its worker outlives its connections by design (agents keep running while the link is down).
-      cleanup.defer("stop the host's worker", () => stopHostWorkers(host));
       const supervisor = await startSupervisor(repo.dir, 'ssh-supervisor', host.env);
       const remote = ['--host', `${host.alias}:${repo.dir}`];
       const env = host.env;
