@@ -121,8 +121,17 @@ export async function startSupervisor(dir: string, what = 'supervisor', env: Rec
   return until(() => daemonPid(dir), 'the supervisor lock file', 10_000);
 }
 
-export async function addTask(dir: string, title: string, opts: { agent?: string; prompt?: string } = {}): Promise<TaskJson> {
-  return musterJson<TaskJson>(dir, ['task', 'add', title, '--prompt', opts.prompt ?? title, ...(opts.agent ? ['--agent', opts.agent] : [])]);
+/** `onHost`: on that host of the config (hosts:). */
+export async function addTask(dir: string, title: string, opts: { agent?: string; prompt?: string; onHost?: string } = {}): Promise<TaskJson> {
+  return musterJson<TaskJson>(dir, [
+    'task',
+    'add',
+    title,
+    '--prompt',
+    opts.prompt ?? title,
+    ...(opts.agent ? ['--agent', opts.agent] : []),
+    ...(opts.onHost ? ['--on-host', opts.onHost] : []),
+  ]);
 }
 
 export async function listTasks(dir: string): Promise<TaskJson[]> {

@@ -59,14 +59,16 @@ export class AgentRuntime {
       const remote = getTask(this.cell.state, id)?.host ?? null;
       const log = { file: join(dir, 'terminal.log'), maxBytes: cfg.log_max_bytes, keep: cfg.log_keep };
       const receive = (data: string): void => made?.received(data);
-      const seed = (tail: string): void => made?.seed(tail);
       if (remote) this.remoteTasks.add(id);
-      // A task on another host has its terminal and log there, under the worker's work directory,
-      // and its output comes here to be emulated; the local worker emulates its own terminals.
+      // The worker that runs the task's programs emulates its screen, this machine's or the host's
+      // (its terminal and log there, under the worker's work directory).
+      const scrollback = Math.min(cfg.scrollback, EMULATED_HISTORY);
       const host = remote
-        ? this.remotes.worker(remote).host(id, { ...log, file: join(this.remotes.repoKey, 'tasks', String(id), 'terminal.log') }, { cols, rows }, receive, seed)
-        : this.worker.host(id, log, { cols, rows }, Math.min(cfg.scrollback, EMULATED_HISTORY), receive);
-      made = new TaskTerminal({ task: id, cols, rows, scrollback: cfg.scrollback, host });
+        ? this.remotes
+            .worker(remote)
+            .host(id, { ...log, file: join(this.remotes.repoKey, 'tasks', String(id), 'terminal.log') }, { cols, rows }, scrollback, receive)
+        : this.worker.host(id, log, { cols, rows }, scrollback, receive);
+      made = new TaskTerminal({ cols, rows, host });
       t = made;
       this.terminals.set(id, t);
     }
@@ -90,7 +92,8 @@ export class AgentRuntime {
     if (existing) return existing;
     const t = this.terminal(id);
     const log = join(this.cell.ctx.paths.tasksDir, String(id), 'terminal.log');
-    if (this.isRunning(id) || !pathExists(log)) return t;
+    // A host task's log is there: its worker says whether there is one.
+    if (this.isRunning(id) || (!this.remoteTasks.has(id) && !pathExists(log))) return t;
     // Where the screen is emulated; only onto one nothing wrote to (a retry may have started in it).
     await t.screen.seedFromLog();
     return t;

@@ -176,6 +176,26 @@ function makeHost(o: { dir: string; port: number; remoteHome: string; sshConfig:
   };
 }
 
+/** A host that runs agents: its git knows who commits there, as a developer's box does. */
+export async function startAgentHost(): Promise<SshHost> {
+  const host = await startSshHost();
+  writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
+  return host;
+}
+
+/** Stops the host's terminal workers of these work directories: they outlive their connections by design, and are the test's to end. */
+export function stopHostWorkers(host: SshHost | undefined, dirs: readonly string[] = ['work']): void {
+  for (const dir of dirs) {
+    const pidFile = host && join(host.remoteHome, dir, '.muster', 'worker.pid');
+    if (!pidFile || !existsSync(pidFile)) continue;
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** Direct children of `pid`, from /proc. */
 export function childrenOf(pid: number): number[] {
   const out: number[] = [];

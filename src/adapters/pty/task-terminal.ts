@@ -1,5 +1,4 @@
 import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
-import { EmulatedScreen } from '../worker/emulated-screen.js';
 import type { ScreenHistory, ViewSpec } from '../worker/messages.js';
 
 /**
@@ -50,9 +49,9 @@ export interface TerminalScreen {
 }
 
 /**
- * Where a terminal's processes run and its log is written (the terminal worker). One with a
- * `screen` emulates the output there too, and sends raw output (`TaskTerminal.received`) only
- * while someone `listen`s; one without sends all of it, and the terminal emulates it itself.
+ * Where a terminal's processes run, its log is written and its output is emulated (a terminal
+ * worker, this machine's or another host's): raw output (`TaskTerminal.received`) comes only
+ * while someone `listen`s.
  */
 export interface TerminalHost {
   /** `outlives`: the program goes on if the supervisor dies (an agent); else it gets a hangup then (a setup command). */
@@ -63,30 +62,26 @@ export interface TerminalHost {
   output(data: string): void;
   signal(sig: NodeJS.Signals): void;
   drain(): Promise<void>;
-  screen?: TerminalScreen;
+  screen: TerminalScreen;
   /** Raw output from now on (true) or no more (false): only while something here reads the bytes. */
-  listen?(on: boolean): void;
+  listen(on: boolean): void;
 }
 
 export interface TaskTerminalOptions {
-  task: number;
   cols: number;
   rows: number;
-  scrollback: number;
   host: TerminalHost;
 }
 
 /**
  * One task's terminal: a screen that every process of the task (setup commands, then agent
- * sessions) writes into, emulated where its host is (the local terminal worker) or here (a
- * host on another machine), a bounded log of the raw bytes, and live subscribers. The
+ * sessions) writes into, emulated where its host is (the terminal worker beside the PTY, on
+ * this machine or another), a bounded log of the raw bytes, and live subscribers. The
  * emulator, not the PTY stream, is what clients see: node-pty may drop the last bytes of a
  * process that exits right after a burst.
  */
 export class TaskTerminal {
   readonly screen: TerminalScreen;
-  /** The screen emulated here, when the host sends every byte. */
-  private readonly local: EmulatedScreen | null;
   private readonly host: TerminalHost;
   private readonly listeners = new Set<(data: string) => void>();
   private current: RunningProcess | null = null;
@@ -104,14 +99,7 @@ export class TaskTerminal {
     this.cols = opts.cols;
     this.rows = opts.rows;
     this.host = opts.host;
-    if (opts.host.screen) {
-      this.local = null;
-      this.screen = opts.host.screen;
-    } else {
-      // Answers to terminal queries (cursor position, device attributes) go back to the program.
-      this.local = new EmulatedScreen(opts.task, opts.cols, opts.rows, Math.min(opts.scrollback, EMULATED_HISTORY), (reply) => void this.write(reply));
-      this.screen = localScreen(this.local);
-    }
+    this.screen = opts.host.screen;
   }
 
   /** When output last came (0: never). */
@@ -157,15 +145,9 @@ export class TaskTerminal {
     this.host.output(`\r\n\x1b[2m── ${text} ──\x1b[0m\r\n`);
   }
 
-  /** Output of the terminal, as the host streams it (the programs' and muster's notes). */
+  /** Output of the terminal, as the host streams it while listened to (the programs' and muster's notes). */
   received(data: string): void {
-    this.local?.write(data);
     for (const l of this.listeners) l(data);
-  }
-
-  /** Output from before this terminal existed (the worker's tail of it): onto the screen, no listener hears it. */
-  seed(data: string): void {
-    this.local?.seed(data);
   }
 
   get running(): boolean {
@@ -188,7 +170,6 @@ export class TaskTerminal {
     if (c === this.cols && r === this.rows) return;
     this.cols = c;
     this.rows = r;
-    this.local?.resize(c, r);
     this.host.resize(c, r);
   }
 
@@ -200,9 +181,9 @@ export class TaskTerminal {
   /** The raw output from now on (the host sends it only while someone here reads it). */
   subscribe(listener: (data: string) => void): () => void {
     this.listeners.add(listener);
-    if (this.listeners.size === 1) this.host.listen?.(true);
+    if (this.listeners.size === 1) this.host.listen(true);
     return () => {
-      if (this.listeners.delete(listener) && !this.listeners.size) this.host.listen?.(false);
+      if (this.listeners.delete(listener) && !this.listeners.size) this.host.listen(false);
     };
   }
 
@@ -220,25 +201,4 @@ export class TaskTerminal {
     this.screen.dispose();
     this.listeners.clear();
   }
-}
-
-/** The screen of a terminal emulated here, as a TerminalScreen. */
-function localScreen(s: EmulatedScreen): TerminalScreen {
-  let views = 0;
-  return {
-    get lastOutputAt() {
-      return s.lastOutputAt;
-    },
-    tail: () => s.tail(),
-    settle: () => s.settle(),
-    view: async (spec, send) => {
-      const key = String(++views);
-      await s.view(key, spec, send);
-      return { update: (next) => s.view(key, next, send), echo: () => s.echo(key), close: () => s.unview(key) };
-    },
-    history: (color) => s.history(color),
-    // Its log is on the other host, and its worker's tail came as the seed.
-    seedFromLog: async () => undefined,
-    dispose: () => s.dispose(),
-  };
 }

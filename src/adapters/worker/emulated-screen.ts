@@ -1,6 +1,6 @@
 import { renderRow } from '../../pane/row-render.js';
 import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
-import { Emulator, replayScreen } from '../pty/emulator.js';
+import { Emulator } from '../pty/emulator.js';
 import type { ScreenHistory, ScreenSummary, ViewSpec } from './messages.js';
 import { RowStream } from './row-stream.js';
 
@@ -11,7 +11,7 @@ const TAIL_LINES = 3;
  * One terminal's screen where its output is parsed: the emulator, the views drawn from it (rows
  * for panes, screens for attaches), what the activity judgement needs of it, and the history
  * for the scrollback reader. It lives in the terminal worker beside the PTY, so output nobody
- * watches never leaves that process; a terminal on another host has one in the supervisor.
+ * watches never leaves that process (on another host, never crosses ssh).
  */
 export class EmulatedScreen {
   readonly emulator: Emulator;
@@ -20,7 +20,7 @@ export class EmulatedScreen {
   private readonly opening = new Set<string>();
   /** When output last came (0: never). */
   lastOutputAt = 0;
-  /** Whether an earlier screen was put here (the worker's tail, or the last screen of the log). */
+  /** Whether an earlier screen was put here (the last screen of the log). */
   seeded = false;
 
   constructor(
@@ -45,13 +45,6 @@ export class EmulatedScreen {
     if (this.seeded || this.lastOutputAt !== 0 || !data) return;
     this.seeded = true;
     this.emulator.write(data);
-  }
-
-  /** The last screen `raw` (the end of the terminal log) leaves, unless something was written here already. */
-  async seedFromLog(raw: string, scrollback: number): Promise<void> {
-    if (this.seeded || this.lastOutputAt !== 0 || !raw) return;
-    const screen = await replayScreen(raw, this.emulator.term.cols, this.emulator.term.rows, scrollback);
-    this.seed(screen);
   }
 
   resize(cols: number, rows: number): void {

@@ -22,13 +22,12 @@ export interface WorkerRequests {
   /** Who the worker is and what it hosts. */
   hello: { params: Record<string, never>; result: { pid: number; version: number; terminals: HostedTerminal[] } };
   /**
-   * Opens (or finds) a task's terminal and its log. With `scrollback`, the worker emulates its
-   * screen too (that many lines of history), for views, summaries and history asked of it; on
-   * another host the supervisor takes the raw output (`attach`) and emulates it itself.
+   * Opens (or finds) a task's terminal and its log, and emulates its screen (`scrollback` lines
+   * of history) for the views, summaries and history asked of it, here and on another host alike.
    * On another host the log file is relative to the worker's work directory.
    */
   open: {
-    params: { task: number; logFile: string; logMaxBytes: number; logKeep: number; cols: number; rows: number; scrollback?: number };
+    params: { task: number; logFile: string; logMaxBytes: number; logKeep: number; cols: number; rows: number; scrollback: number };
     result: Record<string, never>;
   };
   /**
@@ -40,9 +39,7 @@ export interface WorkerRequests {
     params: { task: number; argv: string[]; cwd: string; env: Record<string, string>; cols: number; rows: number; outlives: boolean };
     result: { pid: number; pty: string | null };
   };
-  /** Streams the task's raw output to this connection from now on; returns what it kept of the output before (its log's tail). */
-  attach: { params: { task: number }; result: { tail: string; total?: number } };
-  /** Of an emulated terminal: sends this connection its screen summaries (`seen`) from now on; returns the one of now. */
+  /** Sends this connection its screen summaries (`seen`) from now on; returns the one of now. */
   watch: { params: { task: number }; result: ScreenSummary };
   /** Streams (or stops streaming) the task's raw output to this connection (`out`): only while someone reads the bytes. */
   listen: { params: { task: number; on: boolean }; result: Record<string, never> };
@@ -107,7 +104,8 @@ export interface WorkerRequests {
 
 export type WorkerMethod = keyof WorkerRequests;
 
-export type WorkerRequest = { [M in WorkerMethod]: { id: number; m: M; p: WorkerRequests[M]['params'] } }[WorkerMethod];
+/** With no `id`, the worker does not answer (keystrokes, resizes: nobody waits for those, and over ssh each answer costs a packet). */
+export type WorkerRequest = { [M in WorkerMethod]: { id?: number; m: M; p: WorkerRequests[M]['params'] } }[WorkerMethod];
 
 export type WorkerReply = { id: number; ok: true; r: unknown } | { id: number; ok: false; err: string };
 
@@ -146,7 +144,7 @@ export interface ScreenHistory {
 }
 
 /**
- * Unasked: raw output of a task's terminal (to connections attached or listening to it), its
+ * Unasked: raw output of a task's terminal (to connections listening to it), its
  * screen summaries (to connections watching it), frames (to the connection of the view), exits, and
  * (on another host) new work snapshotted in a task's worktree (to every connection).
  */
@@ -180,4 +178,4 @@ export type CallEvent =
   | { e: 'call-close'; ch: number };
 
 /** Bumped when the messages change: a supervisor never reattaches to a worker of another version. */
-export const WORKER_PROTOCOL = 4;
+export const WORKER_PROTOCOL = 5;

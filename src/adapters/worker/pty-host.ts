@@ -20,17 +20,10 @@ import { WORKER_PROTOCOL, type HostedTerminal, type WorkerEvent, type WorkerRepl
 const require = createRequire(import.meta.url);
 const pty = require('node-pty') as typeof PtyModule;
 
-/** How much of each terminal's latest output the worker keeps for a supervisor that attaches later (its screen is rebuilt from it). */
-export const KEPT_TAIL = 512 * 1024;
 interface Hosted extends ScreenTerminal {
   log: TerminalLog;
   proc: PtyModule.IPty | null;
   pty: string | null;
-  /** Output kept for a supervisor that emulates it itself (a host's terminal), when nothing emulates it here. */
-  tail: string[];
-  tailLength: number;
-  /** Characters of output ever, so a supervisor that reconnects takes exactly what it missed. */
-  total: number;
   lastExit: { pid: number; exitCode: number; signal: number | null } | null;
 }
 
@@ -147,17 +140,19 @@ export class PtyHost {
       socket.destroy();
       return;
     }
-    const reply = (r: WorkerReply): void => void (socket.writable && socket.write(encode(r)));
+    const id = req.id;
+    // A request with no id is answered by nobody: no one waits for it, nor for its refusal (a keystroke to a terminal that is gone).
+    const reply = (r: WorkerReply): void => void (id !== undefined && socket.writable && socket.write(encode(r)));
     try {
       const out = this.handle(socket, req);
       if (out instanceof Promise)
         out.then(
-          (r) => reply({ id: req.id, ok: true, r }),
-          (e: unknown) => reply({ id: req.id, ok: false, err: (e as Error).message }),
+          (r) => reply({ id: id!, ok: true, r }),
+          (e: unknown) => reply({ id: id!, ok: false, err: (e as Error).message }),
         );
-      else reply({ id: req.id, ok: true, r: out });
+      else reply({ id: id!, ok: true, r: out });
     } catch (e) {
-      reply({ id: req.id, ok: false, err: (e as Error).message });
+      reply({ id: id!, ok: false, err: (e as Error).message });
     }
   }
 
@@ -195,14 +190,11 @@ export class PtyHost {
             pty: null,
             cols: p.cols,
             rows: p.rows,
-            tail: [],
-            tailLength: 0,
-            total: 0,
             lastExit: null,
           };
           this.hosted.set(p.task, h);
         }
-        if (p.scrollback !== undefined) this.screens.emulate(h, p.scrollback);
+        this.screens.emulate(h, p.scrollback);
         return {};
       }
       case 'run': {
@@ -213,12 +205,6 @@ export class PtyHost {
           this.bound.set(socket, set);
         }
         return started;
-      }
-      case 'attach': {
-        const h = this.get(req.p.task);
-        this.attached.get(socket)?.add(h.task);
-        // In the same tick as the reply: every byte after the tail reaches this connection as an event.
-        return { tail: h.tail.join(''), total: h.total };
       }
       case 'watch':
         return this.screens.watch(socket, req.p.task);
@@ -340,12 +326,7 @@ export class PtyHost {
 
   private output(h: Hosted, data: string): void {
     h.log.write(data);
-    h.total += data.length;
-    if (!this.screens.write(h, data)) {
-      h.tail.push(data);
-      h.tailLength += data.length;
-      while (h.tailLength > KEPT_TAIL && h.tail.length > 1) h.tailLength -= h.tail.shift()!.length;
-    }
+    this.screens.write(h, data);
     this.broadcast({ e: 'out', task: h.task, data }, h.task);
   }
 

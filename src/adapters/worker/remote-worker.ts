@@ -2,19 +2,10 @@ import { openSshStream, type SshOptions } from '../../client/ssh-transport.js';
 import type { ProcessExit, RunningProcess, TerminalHost } from '../pty/task-terminal.js';
 import { WORKER_PROTOCOL, type CallEvent, type HostedTerminal, type WorkerEvent, type WorkerMethod, type WorkerRequests } from './messages.js';
 import { WorkerClient, WorkerGoneError } from './worker-client.js';
+import { WorkerTerminal, type TerminalLogSpec, type WorkerLink } from './worker-terminal.js';
 
 /** The first wait before connecting again after the host went away, doubled up to the last. */
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
-
-interface Receiver {
-  receive: (data: string) => void;
-  seed: (tail: string) => void;
-  log: { file: string; maxBytes: number; keep: number };
-  cols: number;
-  rows: number;
-  /** Characters of output this supervisor has had, so a reconnect takes exactly what it missed. */
-  seen: number;
-}
 
 interface Exit {
   promise: Promise<ProcessExit>;
@@ -36,14 +27,16 @@ export interface RemoteWorkerOptions {
  * The supervisor's side of a worker on another host: `ssh <dest> muster worker --stdio --dir
  * <dir>`, the worker protocol over the ssh channel. When the connection drops the agents run on
  * there (the host's worker is a process of its own); this side says so (`onDown`), connects
- * again with backoff, takes the output it missed from the worker's tail, and hears of exits
- * that came meanwhile from what the worker kept (`onUp`).
+ * again with backoff, and hears of exits that came meanwhile from what the worker kept (`onUp`).
+ * The host's worker emulates its terminals' screens as the local worker does (worker-terminal.ts):
+ * across ssh go the views' frames and summaries, and raw output only while something here listens;
+ * after a reconnect the views are drawn again from the host's screen, so nothing is missed.
  */
 export class RemoteWorker {
   private client: WorkerClient | null = null;
   private connecting: Promise<WorkerClient> | null = null;
   private readonly exits = new Map<number, Exit>();
-  private readonly receivers = new Map<number, Receiver>();
+  private readonly terminals = new Map<number, WorkerTerminal>();
   private closed = false;
   private attempt = 0;
   private retry: NodeJS.Timeout | null = null;
@@ -59,6 +52,20 @@ export class RemoteWorker {
   onCall: ((e: CallEvent, client: WorkerClient) => void) | null = null;
   /** The host's worker renews the leases of these tasks' locks (their agents run there). */
   onRenew: ((tasks: number[]) => void) | null = null;
+
+  /**
+   * How terminals reach the host: keystrokes and notes while it is away are dropped, as a
+   * terminal whose line is cut drops them; a view connects unless the host is away (it is
+   * drawn once the connection is back), so no view waits for ssh to give up.
+   */
+  private readonly link: WorkerLink = {
+    current: () => this.current,
+    send: (fn) => {
+      const c = this.current;
+      if (c) fn(c);
+    },
+    make: () => (!this.isConnected && this.lastError !== null ? Promise.reject(new WorkerGoneError(`host ${this.opts.name} is away`)) : this.connected()),
+  };
 
   constructor(readonly opts: RemoteWorkerOptions) {}
 
@@ -110,7 +117,7 @@ export class RemoteWorker {
     if (client.version !== WORKER_PROTOCOL) {
       client.close();
       throw new WorkerGoneError(
-        `host ${this.opts.name} runs a muster whose worker speaks version ${client.version}, not ${WORKER_PROTOCOL}: install the same muster there`,
+        `host ${this.opts.name}'s worker (pid ${client.pid}) speaks version ${client.version}, not ${WORKER_PROTOCOL}: install the same muster there, and stop that worker once its agents are done`,
       );
     }
     await this.use(client);
@@ -132,7 +139,7 @@ export class RemoteWorker {
       this.onDown?.(this.lastError);
       this.scheduleReconnect();
     });
-    for (const [task, r] of this.receivers) this.openOn(client, task, r);
+    for (const t of this.terminals.values()) t.openOn(client);
     await this.onUp?.(client.terminals, client);
     // Exits that came while no connection was there to hear them, from what the worker kept.
     const byPid = new Map(client.terminals.map((t) => [t.pid, t]));
@@ -144,7 +151,7 @@ export class RemoteWorker {
   }
 
   private scheduleReconnect(): void {
-    if (this.closed || this.retry || (!this.receivers.size && !this.wanted)) return;
+    if (this.closed || this.retry || (!this.terminals.size && !this.wanted)) return;
     const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
     this.attempt++;
     this.retry = setTimeout(() => {
@@ -155,36 +162,6 @@ export class RemoteWorker {
       });
     }, wait);
     this.retry.unref();
-  }
-
-  private openOn(client: WorkerClient, task: number, r: Receiver): void {
-    let held: string[] | null = [];
-    const take = (data: string): void => {
-      r.seen += data.length;
-      r.receive(data);
-    };
-    const release = (): void => {
-      const data = held ?? [];
-      held = null;
-      for (const d of data) take(d);
-    };
-    client.onOutput(task, (data) => (held ? held.push(data) : take(data)));
-    client.send('open', { task, logFile: r.log.file, logMaxBytes: r.log.maxBytes, logKeep: r.log.keep, cols: r.cols, rows: r.rows });
-    client.call('attach', { task }).then(
-      ({ tail, total }) => {
-        try {
-          // What came while the connection was down: the end of the tail this side has not had.
-          const missed = total === undefined ? 0 : total - r.seen;
-          if (r.seen === 0) {
-            r.seen = total ?? tail.length;
-            r.seed(tail);
-          } else if (missed > 0) take(tail.slice(Math.max(0, tail.length - missed)));
-        } finally {
-          release();
-        }
-      },
-      () => release(),
-    );
   }
 
   private exit(pid: number): Exit {
@@ -215,35 +192,20 @@ export class RemoteWorker {
     return t.pid === null ? null : { pid: t.pid, pty: t.pty, exited: this.exit(t.pid).promise, size: { cols: t.cols, rows: t.rows } };
   }
 
-  /** The host of `task`'s terminal there: output to `receive`; `seed` gets the worker's tail of what came before. */
-  host(task: number, log: Receiver['log'], size: { cols: number; rows: number }, receive: (data: string) => void, seed: (tail: string) => void): TerminalHost {
-    const r: Receiver = { receive, seed, log, ...size, seen: 0 };
-    this.receivers.set(task, r);
-    if (this.client && !this.client.isClosed) this.openOn(this.client, task, r);
-    // Keystrokes and notes while the host is away are dropped, as a terminal whose line is cut drops them.
-    const send = (fn: (c: WorkerClient) => void): void => {
-      if (this.client && !this.client.isClosed) fn(this.client);
-    };
-    return {
-      run: async (argv, o) => {
-        r.cols = o.cols;
-        r.rows = o.rows;
-        const client = await this.connected();
-        const { pid, pty } = await client.call('run', { task, argv: [...argv], cwd: o.cwd, env: o.env, cols: o.cols, rows: o.rows, outlives: true });
-        return { pid, pty, exited: this.exit(pid).promise };
-      },
-      write: (data) => send((c) => c.send('write', { task, data })),
-      resize: (cols, rows) => {
-        r.cols = cols;
-        r.rows = rows;
-        send((c) => c.send('resize', { task, cols, rows }));
-      },
-      output: (data) => send((c) => c.send('output', { task, data })),
-      signal: (signal) => send((c) => c.send('signal', { task, signal })),
-      drain: async () => {
-        if (this.client && !this.client.isClosed) await this.client.call('drain', { task }).catch(() => undefined);
-      },
-    };
+  /**
+   * The host of `task`'s terminal there, whose screen (`scrollback` lines of history) the
+   * host's worker emulates and keeps: raw output comes to `receive` only while the terminal listens.
+   */
+  host(task: number, log: TerminalLogSpec, size: { cols: number; rows: number }, scrollback: number, receive: (data: string) => void): TerminalHost {
+    const t = new WorkerTerminal(task, log, size, scrollback, receive, this.link);
+    this.terminals.set(task, t);
+    const client = this.current;
+    if (client) t.openOn(client);
+    return t.host(async (argv, o) => {
+      const c = await this.connected();
+      const { pid, pty } = await c.call('run', { task, argv: [...argv], cwd: o.cwd, env: o.env, cols: o.cols, rows: o.rows, outlives: true });
+      return { pid, pty, exited: this.exit(pid).promise };
+    });
   }
 
   /** Lets go of the host without stopping anything there. */

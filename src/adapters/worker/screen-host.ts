@@ -26,7 +26,7 @@ export interface ScreenTerminal {
   readonly task: number;
   readonly logFile: string;
   readonly logKeep: number;
-  /** Emulated here (the local worker): output reaches a connection only while it listens. */
+  /** Emulated here once opened (on this machine and on another host): output reaches a connection only while it listens. */
   screen: EmulatedScreen | null;
   scrollback: number;
   summaryTimer: NodeJS.Timeout | null;

@@ -1,8 +1,8 @@
 import { isSameProcessAlive, processStartTime } from '../proc/process-info.js';
-import type { ProcessExit, RunningProcess, TerminalHost, TerminalScreen } from '../pty/task-terminal.js';
-import type { RowFrameView, ScreenFrameView } from '../../protocol/shapes.js';
-import { WORKER_PROTOCOL, type HostedTerminal, type ScreenSummary, type ViewSpec } from './messages.js';
+import type { ProcessExit, RunningProcess, TerminalHost } from '../pty/task-terminal.js';
+import { WORKER_PROTOCOL, type HostedTerminal } from './messages.js';
 import { connectWorker, WorkerClient, WorkerGoneError } from './worker-client.js';
+import { WorkerTerminal, type TerminalLogSpec, type WorkerLink } from './worker-terminal.js';
 
 /** What a process whose worker died is taken to have ended with: its terminal hung up. */
 const HUNG_UP: ProcessExit = { exitCode: 1, signal: 1 };
@@ -19,29 +19,6 @@ interface Exit {
   bound: boolean;
 }
 
-interface Receiver {
-  receive: (data: string) => void;
-  log: TerminalLogSpec;
-  cols: number;
-  rows: number;
-  scrollback: number;
-  /** Whether something here reads the raw output. */
-  listening: boolean;
-  /** The worker's last summary of the screen, and when output last came by it (0: never). */
-  tail: string[];
-  lastOutputAt: number;
-  /** Opened on a worker before. */
-  opened: boolean;
-  /** The views open on the screen, made again on a new connection. */
-  views: Map<number, { spec: ViewSpec; send: (frame: RowFrameView | ScreenFrameView) => void }>;
-}
-
-export interface TerminalLogSpec {
-  file: string;
-  maxBytes: number;
-  keep: number;
-}
-
 /**
  * The supervisor's side of the terminal worker: one connection (made again, with a new worker,
  * after the old one died), one TerminalHost per task. Exits are kept by pid, so one that comes
@@ -51,8 +28,7 @@ export class TerminalWorker {
   private client: WorkerClient | null = null;
   private connecting: Promise<WorkerClient> | null = null;
   private readonly exits = new Map<number, Exit>();
-  private readonly receivers = new Map<number, Receiver>();
-  private views = 0;
+  private readonly terminals = new Map<number, WorkerTerminal>();
   /** Set by shutdown() and detach(): nothing connects again, nor starts a worker. */
   private closed = false;
   /** The worker's start time, to tell it from another process that got its pid. */
@@ -62,6 +38,17 @@ export class TerminalWorker {
   pid = 0;
   /** Told the worker's pid on each connection, and 0 when it is gone. */
   onPid: ((pid: number) => void) | null = null;
+
+  /** How terminals reach this worker: what is sent with no connection starts one (a worker that idled out is started again). */
+  private readonly link: WorkerLink = {
+    current: () => (!this.closed && this.client && !this.client.isClosed ? this.client : null),
+    send: (fn) => {
+      if (this.closed) return;
+      if (this.client && !this.client.isClosed) fn(this.client);
+      else void this.connected().then(fn, () => undefined);
+    },
+    make: () => this.connected(),
+  };
 
   constructor(private readonly opts: { socketPath: string; logFile: string; bin: string; cwd: string }) {}
 
@@ -121,7 +108,7 @@ export class TerminalWorker {
       this.pid = 0;
       this.onPid?.(0);
     });
-    for (const [task, r] of this.receivers) this.openOn(client, task, r);
+    for (const t of this.terminals.values()) t.openOn(client);
   }
 
   /** Connects again to the worker `pid` that is still there; when that fails, it counts as gone. */
@@ -142,33 +129,6 @@ export class TerminalWorker {
     this.exits.clear();
     this.pid = 0;
     this.onPid?.(0);
-  }
-
-  private openOn(client: WorkerClient, task: number, r: Receiver): void {
-    const summary = (sum: ScreenSummary): void => {
-      r.tail = sum.tail;
-      r.lastOutputAt = sum.ago === null ? 0 : Date.now() - sum.ago;
-    };
-    // The watch's answer is taken after the events that came in the same read: a summary sent
-    // after it must not be overwritten by it.
-    let later = false;
-    client.onOutput(task, (data) => r.receive(data));
-    client.onScreen(task, (e) => {
-      if (e.e !== 'seen') return r.views.get(e.view)?.send(e.frame);
-      later = true;
-      summary(e);
-    });
-    // The worker emulates the screen (and keeps it across supervisors): only what is asked of it comes here.
-    client.send('open', { task, logFile: r.log.file, logMaxBytes: r.log.maxBytes, logKeep: r.log.keep, cols: r.cols, rows: r.rows, scrollback: r.scrollback });
-    // A new worker after the last one died: the screen it had is gone, the log's last screen stands in for it.
-    if (r.opened && !client.terminals.some((t) => t.task === task)) client.send('seed', { task });
-    r.opened = true;
-    client.call('watch', { task }).then(
-      (sum) => void (later || summary(sum)),
-      () => undefined,
-    );
-    if (r.listening) client.send('listen', { task, on: true });
-    for (const [id, v] of r.views) client.send('view', { task, id, ...v.spec });
   }
 
   private async connected(): Promise<WorkerClient> {
@@ -235,94 +195,15 @@ export class TerminalWorker {
    * emulates and keeps: raw output goes to `receive` only while the terminal listens.
    */
   host(task: number, log: TerminalLogSpec, size: { cols: number; rows: number }, scrollback: number, receive: (data: string) => void): TerminalHost {
-    const r: Receiver = { receive, log, ...size, scrollback, listening: false, opened: false, tail: [], lastOutputAt: 0, views: new Map() };
-    this.receivers.set(task, r);
-    if (this.client && !this.client.isClosed) this.openOn(this.client, task, r);
-    const send = (fn: (c: WorkerClient) => void): void => {
-      if (this.closed) return;
-      if (this.client && !this.client.isClosed) fn(this.client);
-      else void this.connected().then(fn, () => undefined);
-    };
-    return {
-      run: async (argv, o) => {
-        r.cols = o.cols;
-        r.rows = o.rows;
-        const client = await this.connected();
-        const { pid, pty } = await client.call('run', { task, argv: [...argv], cwd: o.cwd, env: o.env, cols: o.cols, rows: o.rows, outlives: o.outlives });
-        return { pid, pty, exited: this.take(pid, !o.outlives) };
-      },
-      write: (data) => send((c) => c.send('write', { task, data })),
-      resize: (cols, rows) => {
-        r.cols = cols;
-        r.rows = rows;
-        send((c) => c.send('resize', { task, cols, rows }));
-      },
-      output: (data) => send((c) => c.send('output', { task, data })),
-      signal: (signal) => send((c) => c.send('signal', { task, signal })),
-      drain: async () => {
-        if (!this.client || this.client.isClosed) return;
-        await this.client.call('drain', { task }).catch(() => undefined);
-      },
-      listen: (on) => {
-        r.listening = on;
-        send((c) => c.send('listen', { task, on }));
-      },
-      screen: this.screen(task, r),
-    };
-  }
-
-  /** The screen the worker emulates for `task`, as the supervisor asks things of it. */
-  private screen(task: number, r: Receiver): TerminalScreen {
-    // Asked of a worker that is gone (or of none yet): there is nothing to wait for, and nothing
-    // to start one for (a screen is made by a launch); the answer is `otherwise`, at once.
-    const ask = async <T>(fn: (c: WorkerClient) => Promise<T>, otherwise: T): Promise<T> => {
-      const c = this.client;
-      if (this.closed || !c || c.isClosed) return otherwise;
-      try {
-        return await fn(c);
-      } catch {
-        return otherwise;
-      }
-    };
-    // A view, and the log's last screen under it, need a screen: the one way besides a launch to
-    // start a worker (an exited agent's last screen, after the worker idled out, is shown from it).
-    const make = async <T>(fn: (c: WorkerClient) => Promise<T>, otherwise: T): Promise<T> => {
-      if (this.closed) return otherwise;
-      try {
-        return await fn(await this.connected());
-      } catch {
-        return otherwise;
-      }
-    };
-    return {
-      get lastOutputAt() {
-        return r.lastOutputAt;
-      },
-      tail: () => r.tail,
-      settle: () => ask((c) => c.call('settle', { task }).then(() => undefined), undefined),
-      view: async (spec, send) => {
-        const id = ++this.views;
-        const v = { spec, send };
-        r.views.set(id, v);
-        await make((c) => c.call('view', { task, id, ...spec }), {});
-        return {
-          update: async (next) => {
-            v.spec = next;
-            await ask((c) => c.call('view', { task, id, ...next }), {});
-          },
-          echo: () => {
-            if (this.client && !this.client.isClosed) this.client.send('echo', { task, id });
-          },
-          close: () => {
-            if (!r.views.delete(id)) return;
-            if (this.client && !this.client.isClosed) this.client.send('unview', { task, id });
-          },
-        };
-      },
-      history: (color) => ask((c) => c.call('history', { task, color }), { width: r.cols, recent: [], own: [] }),
-      seedFromLog: () => make((c) => c.call('seed', { task }).then(() => undefined), undefined),
-      dispose: () => r.views.clear(),
-    };
+    const t = new WorkerTerminal(task, log, size, scrollback, receive, this.link);
+    this.terminals.set(task, t);
+    const client = this.link.current();
+    if (client) t.openOn(client);
+    return t.host(async (argv, o) => {
+      const c = await this.connected();
+      const { pid, pty } = await c.call('run', { task, argv: [...argv], cwd: o.cwd, env: o.env, cols: o.cols, rows: o.rows, outlives: o.outlives });
+      return { pid, pty, exited: this.take(pid, !o.outlives) };
+    });
   }
 
   /** The supervisor stops: the worker exits once nothing runs in it. */

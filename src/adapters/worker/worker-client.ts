@@ -45,6 +45,8 @@ export class WorkerClient {
   private readonly closeListeners = new Set<() => void>();
   private readonly callListeners = new Set<(e: Extract<WorkerEvent, { e: `call-${string}` | 'renew' }>) => void>();
   private closed = false;
+  /** What is to be written at the end of this turn. */
+  private outgoing = '';
   /** The worker's process id. */
   pid = 0;
   /** Its protocol version (messages.ts). */
@@ -113,13 +115,30 @@ export class WorkerClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      this.socket.write(encode({ id, m, p }));
+      this.write(encode({ id, m, p }));
     });
   }
 
-  /** Sends without waiting for the answer (keystrokes, resizes): their order on the socket is kept. */
+  /** Sends without an answer (keystrokes, resizes): the worker does not reply; their order with calls is kept. */
   send<M extends WorkerMethod>(m: M, p: WorkerRequests[M]['params']): void {
-    this.call(m, p).catch(() => undefined);
+    if (!this.closed) this.write(encode({ m, p }));
+  }
+
+  /**
+   * Lines written in one turn go out as one write: a keystroke's echo and the keystroke are one
+   * packet over ssh, not two (the second of which would wait for the first's acknowledgement).
+   */
+  private write(line: string): void {
+    if (!this.outgoing) {
+      this.outgoing = line;
+      process.nextTick(() => this.flush());
+    } else this.outgoing += line;
+  }
+
+  private flush(): void {
+    const lines = this.outgoing;
+    this.outgoing = '';
+    if (lines && !this.closed) this.socket.write(lines);
   }
 
   /** Calls `ready` once what was sent has room on the connection (at once unless it is over its mark; also when it closes). */
@@ -137,7 +156,7 @@ export class WorkerClient {
     this.socket.once('close', once);
   }
 
-  /** Where the output of `task`'s terminal goes once attached. */
+  /** Where the raw output of `task`'s terminal goes while this connection listens to it. */
   onOutput(task: number, listener: (data: string) => void): void {
     this.outputs.set(task, listener);
   }
@@ -174,6 +193,7 @@ export class WorkerClient {
   }
 
   close(): void {
+    this.flush();
     this.socket.destroy();
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { daemonPid, isAlive, muster, musterJson, stopDaemon } from '../../helpers/cli.js';
 import { createAgentRepo } from '../../helpers/agent-repo.js';
-import { sshSkipReason, startSshHost, type SshHost } from '../../helpers/sshd.js';
+import { sshSkipReason, startAgentHost, stopHostWorkers, type SshHost } from '../../helpers/sshd.js';
 import type { TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';
 import { clientFor, screenOf } from '../../helpers/supervisor.js';
@@ -31,20 +31,10 @@ describe.skipIf(skip !== null)('tasks on another host (hosts: in the config, ove
   let repo: TempRepo | null = null;
 
   beforeAll(async () => {
-    host = await startSshHost();
-    // A host's git knows who commits there, as a developer's box does.
-    writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
+    host = await startAgentHost();
   });
   afterAll(() => {
-    // The host's worker outlives the connections by design; it is ours to end with the host.
-    const pidFile = host && join(host.remoteHome, 'work', '.muster', 'worker.pid');
-    if (pidFile && existsSync(pidFile)) {
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
-      } catch {
-        // gone already
-      }
-    }
+    stopHostWorkers(host);
     host?.stop();
   });
   afterEach(async () => {

@@ -7,7 +7,7 @@ import { repoKeyOnHosts } from '../../../src/adapters/git/remote-git.js';
 import { socketPathFor } from '../../../src/paths/muster-paths.js';
 import { muster, musterJson, stopDaemon } from '../../helpers/cli.js';
 import { createAgentRepo, FAKE_AGENT } from '../../helpers/agent-repo.js';
-import { sshSkipReason, startSshHost, type SshHost } from '../../helpers/sshd.js';
+import { sshSkipReason, startAgentHost, stopHostWorkers, type SshHost } from '../../helpers/sshd.js';
 import type { TempRepo } from '../../helpers/temp-repo.js';
 import { waitFor } from '../../helpers/wait.js';
 import { clientFor, screenOf } from '../../helpers/supervisor.js';
@@ -41,20 +41,11 @@ describe.skipIf(skip !== null)("an agent's muster calls on another host (over a 
   let repo: TempRepo | null = null;
 
   beforeAll(async () => {
-    host = await startSshHost();
-    writeFileSync(join(host.remoteHome, '.gitconfig'), '[user]\n\tname = far agent\n\temail = far@muster.invalid\n');
+    host = await startAgentHost();
   });
   afterAll(() => {
-    // The host's workers (one per work directory) outlive the connections by design; they are ours to end with the host.
-    for (const dir of ['work', 'work2', 'work3', 'work4', 'work5']) {
-      const pidFile = host && join(host.remoteHome, dir, '.muster', 'worker.pid');
-      if (!pidFile || !existsSync(pidFile)) continue;
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGTERM');
-      } catch {
-        // gone already
-      }
-    }
+    // One worker per work directory the tests use.
+    stopHostWorkers(host, ['work', 'work2', 'work3', 'work4', 'work5']);
     host?.stop();
   });
   afterEach(async () => {
