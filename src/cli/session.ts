@@ -7,6 +7,6 @@ export async function withClient<T>(fn: (client: MusterClient) => Promise<T>, op
   try {
     return await fn(client);
   } finally {
-    client.close();
+    client.close({ linger: false });
   }
 }

@@ -107,8 +107,15 @@ export class MusterClient {
     return () => this.closeListeners.delete(listener);
   }
 
-  close(): void {
+  /**
+   * Ends the connection. With `linger: false` the process does not stay up for the supervisor's
+   * side of the goodbye: a one-shot command is done once its replies are in, and waiting for a
+   * busy supervisor to close its end kept it alive a round trip longer. What was written still
+   * goes out first (the pending write and the shutdown keep the event loop running).
+   */
+  close(opts: { linger?: boolean } = {}): void {
     this.socket.end();
+    if (opts.linger === false) (this.socket as { unref?: () => void }).unref?.();
   }
 
   private onLine(line: string): void {
