@@ -61,7 +61,12 @@ rmSync(out, { recursive: true, force: true });
 await build({
   ...common,
   format: 'cjs',
-  banner: { js: "const __muster_url=require('node:url').pathToFileURL(__filename).href;" },
+  // The file is one function expression, compiled as it is by scripts/cli-loader.cjs: a wrapper
+  // added at load time made V8 flatten a second copy of the whole source on every run.
+  banner: {
+    js: "(function (exports, require, module, __filename, __dirname, __muster_import) {const __muster_url=require('node:url').pathToFileURL(__filename).href;",
+  },
+  footer: { js: '})' },
   define: { 'import.meta.url': '__muster_url' },
   entryPoints: { main: 'dist/src/cli/main.js' },
   outdir: out,
@@ -102,6 +107,14 @@ const lazyImports = code.split('import("./lazy/').length - 1;
 if (!lazyImports) throw new Error('no lazy import found in the CLI bundle: the loader rewrite below would be wrong');
 writeFileSync(main, code.replaceAll('import("./lazy/', '__muster_import("./lazy/'));
 if (/\bimport\(/.test(readFileSync(main, 'utf8'))) throw new Error('the CLI bundle has a dynamic import the loader does not handle');
+// One character outside ASCII (esbuild escapes them in strings, not in regular expressions)
+// makes V8 keep the whole source as two-byte text, twice the bytes for every command to read
+// and hash, and the loader reads the file as latin1 to skip decoding UTF-8. An unminified
+// build keeps the comments, whose characters may be anything.
+const nonAscii = common.minify && /[^\x00-\x7f]/.exec(readFileSync(main, 'utf8'));
+if (nonAscii) {
+  throw new Error(`the CLI bundle has a character outside ASCII (${JSON.stringify(nonAscii[0])}): write it as a \\u escape in the source it came from`);
+}
 copyFileSync('scripts/cli-loader.cjs', `${out}/load.cjs`);
 
 await build({

@@ -16,8 +16,9 @@ try {
 } catch {
   cachedData = undefined;
 }
-const wrapper = `(function (exports, require, module, __filename, __dirname, __muster_import) {${readFileSync(file, 'utf8')}\n})`;
-const script = new Script(wrapper, { filename: file, cachedData });
+// main.cjs is one function expression (scripts/bundle.mjs wraps it) and only ASCII, so it is
+// read as latin1: no UTF-8 decoding, and compiled as read, with no second copy made.
+const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
 const mod = { exports: {} };
 // The lazy parts are ES modules beside this file: import() from here resolves them.
 script.runInThisContext()(mod.exports, createRequire(file), mod, file, __dirname, (spec) => import(spec));

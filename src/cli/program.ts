@@ -21,8 +21,13 @@ import { registerGlobalOptions } from './global-options.js';
  * The commands, grouped as they register, with the top-level names each group adds (a unit
  * test holds the names to what the groups register). `task`, `agent`, `gc`, `lock` and `context` are one
  * group (agents and context add subcommands to `task`), with `lock` kept in its help place.
+ * `alone`: commands of a group that register by themselves when they are the one invoked.
  */
-export const COMMAND_GROUPS: readonly { names: readonly string[]; register: (program: Command) => void }[] = [
+export const COMMAND_GROUPS: readonly {
+  names: readonly string[];
+  register: (program: Command) => void;
+  alone?: Readonly<Record<string, (program: Command) => void>>;
+}[] = [
   { names: ['init'], register: registerInitCommand },
   { names: ['daemon', 'worker', 'doctor', 'stop', 'status', 'pause', 'resume'], register: registerDaemonCommands },
   {
@@ -33,6 +38,9 @@ export const COMMAND_GROUPS: readonly { names: readonly string[]; register: (pro
       registerLockCommands(program);
       registerContextCommands(program, task);
     },
+    // Agents take and release locks around their edits: building the task, agent and context
+    // commands' ~40 options besides was a tenth of such a command's own start.
+    alone: { lock: registerLockCommands },
   },
   { names: ['guard'], register: registerGuardCommand },
   { names: ['hook'], register: registerHookCommand },
@@ -60,7 +68,7 @@ export function buildProgram(argv: readonly string[] = []): Command {
   const word = argv[2];
   const only = word === undefined ? undefined : COMMAND_GROUPS.find((g) => g.names.includes(word));
   if (only) {
-    only.register(program);
+    (only.alone?.[word!] ?? only.register)(program);
     return program;
   }
   for (const group of COMMAND_GROUPS) group.register(program);

@@ -5,8 +5,8 @@ import { connect } from '../client/connect.js';
 export async function withClient<T>(fn: (client: MusterClient) => Promise<T>, opts: { autostart?: boolean } = {}): Promise<T> {
   const { client } = await connect({ autostart: opts.autostart ?? true });
   try {
-    return await fn(client);
+    return await fn(client.fewCalls());
   } finally {
-    client.close();
+    client.close({ linger: false });
   }
 }

@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Caller } from '../protocol/methods.js';
@@ -17,6 +17,11 @@ export interface ProxyOptions {
   output: Writable;
   /** Where the proxy says why it stopped early (its stdout is the protocol's). */
   say: (message: string) => void;
+}
+
+/** `os.homedir()`, with node:os loaded on first use: every CLI command imports this module, only `muster proxy` runs it. */
+function homedir(): string {
+  return (createRequire(import.meta.url)('node:os') as typeof import('node:os')).homedir();
 }
 
 /** A directory as the remote shell would have expanded it, had we not quoted it. */

@@ -10,11 +10,14 @@ export const EXIT = { ok: 0, failure: 1, badInput: 2, conflict: 3, alreadyRunnin
 export const ERROR_CODES = ['bad-input', 'not-found', 'invalid-state', 'conflict', 'config', 'failure'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export const wireErrorSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  message: z.string(),
-  data: z.optional(z.unknown()),
-});
+// Built on first use, like the shapes: every command imports this module for MusterError.
+export const wireErrorSchema = z.lazy(() =>
+  z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    data: z.optional(z.unknown()),
+  }),
+);
 export type WireError = z.infer<typeof wireErrorSchema>;
 
 export function exitCodeFor(code: ErrorCode): number {

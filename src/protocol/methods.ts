@@ -17,43 +17,52 @@ import {
   taskViewSchema,
 } from './shapes.js';
 
-const taskId = z.int().check(z.positive());
+// The schemas here are built on first use (z.lazy, and METHODS a lazy table): a CLI command
+// checks one request and one reply, and building every schema at import cost each one's start.
+
+const taskId = z.lazy(() => z.int().check(z.positive()));
 
 /** Who is calling: lets a command run inside a worktree act for that worktree's task. */
-export const callerSchema = z.object({
-  cwd: z.string(),
-  worktreeRoot: z.nullable(z.string()),
-  envTaskId: z.nullable(z.int().check(z.positive())),
-  pid: z.int(),
-  ppid: z.int(),
-  /** The process an operator lock belongs to: the caller's shell or script, past npm wrappers. */
-  ownerPid: z.optional(z.int()),
-});
+export const callerSchema = z.lazy(() =>
+  z.object({
+    cwd: z.string(),
+    worktreeRoot: z.nullable(z.string()),
+    envTaskId: z.nullable(z.int().check(z.positive())),
+    pid: z.int(),
+    ppid: z.int(),
+    /** The process an operator lock belongs to: the caller's shell or script, past npm wrappers. */
+    ownerPid: z.optional(z.int()),
+  }),
+);
 export type Caller = z.infer<typeof callerSchema>;
 
-export const taskAddParams = z.object({
-  title: z.string(),
-  prompt: z.optional(z.string()),
-  agent: z.optional(z.string()),
-  writes: z._default(z.array(z.string()), []),
-  reads: z._default(z.array(z.string()), []),
-  after: z._default(z.array(z.int()), []),
-  risk: z.optional(z.string()),
-  /** false: the agent gets no hooks, MCP server or session wiring, only the brief and the CLI. */
-  integration: z.optional(z.boolean()),
-  /** A host under `hosts:` of the config to run on; absent: dispatch chooses. */
-  host: z.optional(z.string()),
-});
+export const taskAddParams = z.lazy(() =>
+  z.object({
+    title: z.string(),
+    prompt: z.optional(z.string()),
+    agent: z.optional(z.string()),
+    writes: z._default(z.array(z.string()), []),
+    reads: z._default(z.array(z.string()), []),
+    after: z._default(z.array(z.int()), []),
+    risk: z.optional(z.string()),
+    /** false: the agent gets no hooks, MCP server or session wiring, only the brief and the CLI. */
+    integration: z.optional(z.boolean()),
+    /** A host under `hosts:` of the config to run on; absent: dispatch chooses. */
+    host: z.optional(z.string()),
+  }),
+);
 
-export const queueMoveSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('up') }),
-  z.object({ kind: z.literal('down') }),
-  z.object({ kind: z.literal('top') }),
-  z.object({ kind: z.literal('to'), position: z.int() }),
-]);
+export const queueMoveSchema = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('up') }),
+    z.object({ kind: z.literal('down') }),
+    z.object({ kind: z.literal('top') }),
+    z.object({ kind: z.literal('to'), position: z.int() }),
+  ]),
+);
 
-const empty = z._default(z.object({}), {});
-const ack = z.object({ ok: z.literal(true) });
+const empty = z.lazy(() => z._default(z.object({}), {}));
+const ack = z.lazy(() => z.object({ ok: z.literal(true) }));
 
 /** Every request the supervisor answers: params and result, checked on both ends. */
 export const METHODS = lazyTable({

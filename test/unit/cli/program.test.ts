@@ -10,14 +10,26 @@ describe('buildProgram', () => {
     expect(names(['node', 'muster', 'lokc'])).toEqual(COMMAND_GROUPS.flatMap((g) => g.names));
   });
 
-  it.each(COMMAND_GROUPS.flatMap((g) => g.names.map((n) => [n, g.names] as const)))('registers the group of %s when it is the command', (name, group) => {
-    expect(names(['node', 'muster', name])).toEqual(group);
-  });
+  it.each(COMMAND_GROUPS.flatMap((g) => g.names.filter((n) => !g.alone?.[n]).map((n) => [n, g.names] as const)))(
+    'registers the group of %s when it is the command',
+    (name, group) => {
+      expect(names(['node', 'muster', name])).toEqual(group);
+    },
+  );
+
+  it.each(COMMAND_GROUPS.flatMap((g) => Object.keys(g.alone ?? {}).map((n) => [n, g.names] as const)))(
+    'registers %s alone when it is the command, and it is one of its group',
+    (name, group) => {
+      expect(names(['node', 'muster', name])).toEqual([name]);
+      expect(group).toContain(name);
+    },
+  );
 
   it('builds the same subcommands for a command alone as in the full program', () => {
     const full = buildProgram(['node', 'muster']);
-    for (const group of COMMAND_GROUPS) {
-      const alone = buildProgram(['node', 'muster', group.names[0]!]);
+    const words = COMMAND_GROUPS.flatMap((g) => [g.names[0]!, ...Object.keys(g.alone ?? {})]);
+    for (const word of words) {
+      const alone = buildProgram(['node', 'muster', word]);
       for (const cmd of alone.commands) {
         const twin = full.commands.find((c) => c.name() === cmd.name())!;
         expect(
