@@ -54,10 +54,14 @@ export class AgentSessions {
     ];
     const current = task.sessions.length === n;
     if (!stoppedByUs && current && task.state === 'running' && !cell.isStopping) {
-      const to = exit.exitCode === 0 ? 'review' : 'failed';
+      // A PTY reports a process killed by a signal as exit code 0 with the signal: not a finish.
+      const killed = exit.signal ? `agent was killed by signal ${exit.signal}` : null;
+      const to = exit.exitCode === 0 && !killed ? 'review' : 'failed';
       const reason =
         startFailure ??
-        (exit.exitCode === 0 ? 'agent finished (exit 0)' : `agent exited with code ${exit.exitCode}${exit.signal ? ` (signal ${exit.signal})` : ''}`);
+        (exit.exitCode === 0
+          ? (killed ?? 'agent finished (exit 0)')
+          : `agent exited with code ${exit.exitCode}${exit.signal ? ` (signal ${exit.signal})` : ''}`);
       await cell.moveTask(id, to, reason, events, { sessions, activity: { status: 'exited', since: now, source: 'heuristic' }, idleWithWork: false });
       this.runtime.existingTerminal(id)?.note(reason);
       cell.notify({ kind: to === 'review' ? 'finished' : 'failed', task: id, message: `${formatId(id)} ${task.title}: ${reason}` });

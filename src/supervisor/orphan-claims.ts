@@ -107,10 +107,19 @@ export class OrphanClaims {
 
   private judge(p: ProcStat): Run[] {
     if (readEnvVar(p.pid, RUN_MARKER_VAR) === this.supervisorMarker) return [];
-    const ttys = readFdTargets(p.pid).filter((t) => t.startsWith('/dev/pts/'));
-    const byTerminal = this.runs.filter((r) => ttys.some((t) => r.ptys.has(t)));
-    if (byTerminal.length) return byTerminal;
-    const start = Number(p.start);
-    return this.runs.filter((r) => r.from <= start && (r.to === null || start <= r.to));
+    return claimingRuns(this.runs, { ttys: readFdTargets(p.pid).filter((t) => t.startsWith('/dev/pts/')), start: Number(p.start) });
   }
+}
+
+/**
+ * The runs an orphan may have come from: those that held one of its terminals, else those live
+ * when it started. Never a run that had ended before it started: the terminal worker's newest
+ * agent, seen in the moment before its pid reaches the supervisor, holds a terminal number an
+ * ended run had (Linux hands out the lowest free one), and was taken for that run's orphan and
+ * killed.
+ */
+export function claimingRuns<R extends Pick<Run, 'from' | 'to' | 'ptys'>>(runs: readonly R[], p: { ttys: readonly string[]; start: number }): R[] {
+  const possible = runs.filter((r) => r.from <= p.start && (r.to === null || p.start <= r.to));
+  const byTerminal = possible.filter((r) => p.ttys.some((t) => r.ptys.has(t)));
+  return byTerminal.length ? byTerminal : possible;
 }
