@@ -54,10 +54,12 @@ export function adoptedChildren(): ProcStat[] {
   const w = readStat(worker.pid);
   if (!w) return own;
   const leaders = new Set(worker.leaders());
+  // A session leader on a terminal is a program the worker started in a PTY: one whose pid has
+  // not reached the supervisor yet is not among the leaders, and was taken for an orphan.
   const theirs = childrenOf(worker.pid)
     .filter((pid) => !leaders.has(pid))
     .map(readStat)
-    .filter((p): p is ProcStat => p !== null && p.sid !== w.sid && p.ppid === worker!.pid);
+    .filter((p): p is ProcStat => p !== null && p.sid !== w.sid && p.ppid === worker!.pid && !(p.sid === p.pid && p.tty !== 0));
   return [...own, ...theirs];
 }
 

@@ -8,6 +8,8 @@ export interface ProcStat {
   pgid: number;
   /** Session id: the pid of the session's leader. */
   sid: number;
+  /** The controlling terminal's device number; 0 for none. */
+  tty: number;
   /** `R`, `S`, `D`, `Z` (zombie: exited, not yet reaped), ... */
   state: string;
   comm: string;
@@ -41,6 +43,7 @@ export function readStat(pid: number): ProcStat | null {
     ppid: Number(f[1]),
     pgid: Number(f[2]),
     sid: Number(f[3]),
+    tty: Number(f[4]),
     state: f[0] ?? '?',
     comm: text.slice(text.indexOf('(') + 1, close),
     start: f[19] ?? '',
