@@ -200,3 +200,16 @@ describe('task lifecycle', () => {
     expect(done.activity).not.toBe('exited');
   });
 });
+
+describe('an agent killed by a signal from outside muster', () => {
+  it('fails its task, saying which signal, instead of reporting it finished', async () => {
+    repo = createAgentRepo();
+    client = await clientFor(repo.dir);
+    const t = await client.call('task.add', { title: 'killed', prompt: '@print working\n@stay' });
+    const running = await waitForTask(client, t.id, (x) => x.state === 'running' && x.sessions.at(-1)?.pid != null, 'its agent started');
+    process.kill(running.sessions.at(-1)!.pid!, 'SIGTERM');
+    const ended = await waitForTask(client, t.id, inState('review', 'failed'), 'ended');
+    expect(ended.state, ended.reason ?? '').toBe('failed');
+    expect(ended.reason).toBe('agent was killed by signal 15');
+  });
+});
