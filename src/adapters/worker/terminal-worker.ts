@@ -209,6 +209,8 @@ export class TerminalWorker {
   /** The supervisor stops: the worker exits once nothing runs in it. */
   async shutdown(): Promise<void> {
     this.closed = true;
+    // One still starting (a launch's first note starts it, and the launch may fail at once) would idle on for a minute after the supervisor.
+    await this.connecting?.catch(() => undefined);
     const c = this.client;
     if (!c || c.isClosed) return;
     await c.call('shutdown', {}).catch(() => undefined);

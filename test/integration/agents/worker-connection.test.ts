@@ -136,6 +136,19 @@ describe('the connection to the terminal worker', () => {
     expect(existsSync(musterPaths(locateRepo(repo.dir)).workerSocketPath)).toBe(false);
   });
 
+  it('stops a worker that was still starting when the supervisor stopped, instead of leaving it running idle', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    const host = worker.host(1, { file: join(repo.dir, '.git', 't1.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
+    // A launch notes its start in the terminal, which starts a worker; the launch may fail at once (agent not on PATH).
+    host.output('session 1: claude\r\n');
+    await worker.shutdown();
+    const started = await waitFor(() => workerPid(repo!.dir), { what: 'the worker the note started' });
+    // Before the fix it idled on for a minute after the supervisor had gone, writing its files into the repository.
+    await waitFor(() => !isAlive(started), { what: 'that worker to exit' });
+    expect(existsSync(musterPaths(locateRepo(repo.dir)).workerSocketPath)).toBe(false);
+  });
+
   it('gives up on a worker that does not answer (stopped): start fails with a clear error instead of hanging', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
