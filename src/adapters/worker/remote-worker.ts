@@ -114,6 +114,11 @@ export class RemoteWorker {
       this.lastError = (e as Error).message;
       throw new WorkerGoneError(`host ${this.opts.name} (${this.opts.ssh}): ${(e as Error).message}`);
     }
+    if (this.closed) {
+      // Let go while ssh was connecting: an open connection would keep the stopped supervisor from exiting.
+      client.close();
+      throw new WorkerGoneError(`the connection to host ${this.opts.name} was let go: the supervisor is stopping`);
+    }
     if (client.version !== WORKER_PROTOCOL) {
       client.close();
       throw new WorkerGoneError(

@@ -58,3 +58,25 @@ it("refuses a host's worker of another muster version, saying what to do there",
     `host far's worker (pid 4242) speaks version ${OLD}, not ${WORKER_PROTOCOL}: install the same muster there, and stop that worker once its agents are done`,
   );
 });
+
+it('lets go of a host whose ssh connection was still being made when the supervisor stopped, so the supervisor can exit', async () => {
+  const dir = tempDir();
+  const script = join(dir, 'worker.mjs');
+  writeFileSync(
+    script,
+    [
+      "import { createInterface } from 'node:readline';",
+      'createInterface({ input: process.stdin }).on("line", (line) => {',
+      '  const req = JSON.parse(line);',
+      `  process.stdout.write(JSON.stringify({ id: req.id, ok: true, r: req.m === 'hello' ? { pid: 4242, version: ${WORKER_PROTOCOL}, terminals: [] } : {} }) + '\\n');`,
+      '});',
+    ].join('\n'),
+  );
+  const worker = new RemoteWorker({ name: 'far', ssh: 'far.example', dir: 'work', ssh_options: { sshCommand: `${process.execPath} ${script}` } });
+  cleanups.push(() => worker.close());
+  const connecting = worker.connected();
+  worker.close();
+  // Before the fix the connection made after close was kept: the stopped supervisor stayed up, connected to the host.
+  await expect(connecting).rejects.toThrow('the connection to host far was let go: the supervisor is stopping');
+  expect(worker.isConnected).toBe(false);
+});
