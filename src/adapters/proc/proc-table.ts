@@ -15,7 +15,12 @@ export interface ProcStat {
   comm: string;
   /** Clock ticks since boot: with the pid, identifies a process across pid reuse. */
   start: string;
+  /** A kernel thread (PF_KTHREAD), not a program anyone started. */
+  kernel: boolean;
 }
+
+/** The PF_KTHREAD bit of the stat file's flags (include/linux/sched.h). */
+const PF_KTHREAD = 0x00200000;
 
 /** Whether this system has a /proc to read processes from (Linux). */
 export function hasProcTable(): boolean {
@@ -47,6 +52,7 @@ export function readStat(pid: number): ProcStat | null {
     state: f[0] ?? '?',
     comm: text.slice(text.indexOf('(') + 1, close),
     start: f[19] ?? '',
+    kernel: (Number(f[6]) & PF_KTHREAD) !== 0,
   };
 }
 
@@ -55,7 +61,10 @@ export function isLive(p: ProcStat | null): p is ProcStat {
   return p !== null && p.state !== 'Z' && p.state !== 'X';
 }
 
-/** Every process on the system, but kernel threads (children of kthreadd, pid 2). */
+/**
+ * Every process on the system, but kernel threads: told by their flag, not by kthreadd's pid 2,
+ * which in a pid namespace (a container) may be an ordinary process whose children count.
+ */
 export function listProcesses(): ProcStat[] {
   let names: string[];
   try {
@@ -68,7 +77,7 @@ export function listProcesses(): ProcStat[] {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const p = readStat(Number(name));
-    if (p && p.pid !== 2 && p.ppid !== 2) out.push(p);
+    if (p && !p.kernel) out.push(p);
   }
   return out;
 }
