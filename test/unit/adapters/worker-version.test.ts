@@ -38,42 +38,37 @@ it('refuses a local terminal worker of another muster version, naming both versi
   await expect(worker.start()).rejects.toThrow(`the terminal worker (pid ${process.pid}) speaks version ${OLD}, not ${WORKER_PROTOCOL}`);
 });
 
-it("refuses a host's worker of another muster version, saying what to do there", async () => {
-  const dir = tempDir();
-  // What `ssh host muster worker --stdio` reaches on a host that runs an older muster's worker.
-  const script = join(dir, 'old-worker.mjs');
+/**
+ * A host "far" whose `ssh host muster worker --stdio` reaches a worker (pid 4242) of protocol
+ * `version`: the ssh command is a script that answers hello and acknowledges everything else.
+ */
+function hostWorker(version: number): RemoteWorker {
+  const script = join(tempDir(), 'worker.mjs');
   writeFileSync(
     script,
     [
       "import { createInterface } from 'node:readline';",
       'createInterface({ input: process.stdin }).on("line", (line) => {',
       '  const req = JSON.parse(line);',
-      `  process.stdout.write(JSON.stringify({ id: req.id, ok: true, r: req.m === 'hello' ? { pid: 4242, version: ${OLD}, terminals: [] } : {} }) + '\\n');`,
+      `  process.stdout.write(JSON.stringify({ id: req.id, ok: true, r: req.m === 'hello' ? { pid: 4242, version: ${version}, terminals: [] } : {} }) + '\\n');`,
       '});',
     ].join('\n'),
   );
   const worker = new RemoteWorker({ name: 'far', ssh: 'far.example', dir: 'work', ssh_options: { sshCommand: `${process.execPath} ${script}` } });
   cleanups.push(() => worker.close());
+  return worker;
+}
+
+it("refuses a host's worker of another muster version, saying what to do there", async () => {
+  // What `ssh host muster worker --stdio` reaches on a host that runs an older muster's worker.
+  const worker = hostWorker(OLD);
   await expect(worker.connected()).rejects.toThrow(
     `host far's worker (pid 4242) speaks version ${OLD}, not ${WORKER_PROTOCOL}: install the same muster there, and stop that worker once its agents are done`,
   );
 });
 
 it('lets go of a host whose ssh connection was still being made when the supervisor stopped, so the supervisor can exit', async () => {
-  const dir = tempDir();
-  const script = join(dir, 'worker.mjs');
-  writeFileSync(
-    script,
-    [
-      "import { createInterface } from 'node:readline';",
-      'createInterface({ input: process.stdin }).on("line", (line) => {',
-      '  const req = JSON.parse(line);',
-      `  process.stdout.write(JSON.stringify({ id: req.id, ok: true, r: req.m === 'hello' ? { pid: 4242, version: ${WORKER_PROTOCOL}, terminals: [] } : {} }) + '\\n');`,
-      '});',
-    ].join('\n'),
-  );
-  const worker = new RemoteWorker({ name: 'far', ssh: 'far.example', dir: 'work', ssh_options: { sshCommand: `${process.execPath} ${script}` } });
-  cleanups.push(() => worker.close());
+  const worker = hostWorker(WORKER_PROTOCOL);
   const connecting = worker.connected();
   worker.close();
   // Before the fix the connection made after close was kept: the stopped supervisor stayed up, connected to the host.
