@@ -189,6 +189,12 @@ export async function runDaemon(cwd: string): Promise<number> {
   }
   await handle.closed;
   process.stderr.write(`muster: supervisor ${process.pid} stopped\n`);
+  // Everything is closed and released by now: a handle something forgot to close (a late
+  // connection) must not keep a stopped supervisor's process alive. Unref'd: a clean exit never waits for it.
+  setTimeout(() => {
+    process.stderr.write(`muster: supervisor ${process.pid} still had something open after it stopped; exiting anyway\n`);
+    process.exit(EXIT.ok);
+  }, 5000).unref();
   return EXIT.ok;
 }
 
