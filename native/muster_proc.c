@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <node_api.h>
 #ifdef __linux__
@@ -106,11 +107,36 @@ static napi_value reap_child(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * setUtf8Input(fd) -> true when the terminal of `fd` (a PTY's master) now takes its input as UTF-8
+ * (IUTF8: the line editor erases a whole character). node-pty sets it only when it decodes the
+ * output to strings itself.
+ */
+static napi_value set_utf8_input(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!int_arg(env, info, &fd)) {
+    napi_throw_type_error(env, NULL, "setUtf8Input(fd): fd must be a number");
+    return NULL;
+  }
+  bool ok = false;
+#ifdef IUTF8
+  struct termios t;
+  if (tcgetattr(fd, &t) == 0) {
+    t.c_iflag |= IUTF8;
+    ok = tcsetattr(fd, TCSANOW, &t) == 0;
+  }
+#endif
+  napi_value result;
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "peerCredentials", NULL, peer_credentials, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setChildSubreaper", NULL, set_child_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reapChild", NULL, reap_child, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setUtf8Input", NULL, set_utf8_input, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -13,6 +13,7 @@ interface NativeProc {
   peerCredentials(fd: number): PeerCredentials;
   setChildSubreaper(): boolean;
   reapChild(pid: number): boolean;
+  setUtf8Input(fd: number): boolean;
 }
 
 /** Where `npm run build` puts the compiled native/muster_proc.c. */
@@ -43,4 +44,9 @@ export function nativeProc(): NativeProc {
 /** The credentials of a connected Unix socket's peer; `fd` is the socket's descriptor. */
 export function peerCredentials(fd: number): PeerCredentials {
   return nativeProc().peerCredentials(fd);
+}
+
+/** Whether the PTY of master `fd` now edits its input lines as UTF-8 (IUTF8), as node-pty sets it when it decodes. */
+export function setUtf8Input(fd: number): boolean {
+  return nativeProc().setUtf8Input(fd);
 }

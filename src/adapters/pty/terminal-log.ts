@@ -30,9 +30,10 @@ export class TerminalLog {
     this.size = statSync(file).size;
   }
 
-  write(data: string): void {
+  /** Output as the program wrote it (bytes), or text, encoded as UTF-8. */
+  write(data: string | Buffer): void {
     if (this.closed) return;
-    const buf = Buffer.from(data, 'utf8');
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.pending.push(buf);
     this.pendingLength += buf.length;
     if (this.pendingLength >= FLUSH_BYTES) this.flush();

@@ -3,11 +3,12 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { connect, type Server, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import type * as PtyModule from 'node-pty';
 import { encode, readLines } from '../../protocol/ndjson.js';
 import { musterPaths, prepareSocketDir, socketPathFor } from '../../paths/muster-paths.js';
 import { locateRepo } from '../../paths/repo.js';
-import { peerCredentials } from '../proc/native.js';
+import { peerCredentials, setUtf8Input } from '../proc/native.js';
 import { becomeSubreaper, reapAdoptedZombies, trackChild, untrackChild } from '../proc/orphans.js';
 import { TerminalLog } from '../pty/terminal-log.js';
 import { listenOwnerOnly, removeSocket, socketFd } from '../socket/owner-socket.js';
@@ -303,14 +304,21 @@ export class PtyHost {
     const env = this.work
       ? { ...(process.env as Record<string, string>), ...p.env, PATH: `${this.work.binDir}:${p.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}` }
       : p.env;
-    const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env });
+    // Bytes, not strings: the log takes them as they came (re-encoding every chunk cost more
+    // than decoding it), and the screen and listeners get them decoded here, as node-pty would.
+    const proc = pty.spawn(file, args, { name: 'xterm-256color', cols: p.cols, rows: p.rows, cwd: p.cwd, env, encoding: null });
+    // node-pty marks the terminal's input UTF-8 only when it decodes itself.
+    const master = (proc as unknown as { fd?: unknown }).fd;
+    if (typeof master === 'number') setUtf8Input(master);
     trackChild(proc.pid);
     h.proc = proc;
     h.runs++;
     // node-pty's Unix terminal knows its slave device; its typings do not say so.
     const device = (proc as unknown as { ptsName?: unknown }).ptsName;
     h.pty = typeof device === 'string' && device ? device : null;
-    proc.onData((data) => this.output(h, data));
+    // One decoder per program: a character split between two reads is shown once it is whole.
+    const decoder = new StringDecoder('utf8');
+    proc.onData((data) => this.received(h, decoder, data as unknown as Buffer));
     proc.onExit(({ exitCode, signal }) => {
       untrackChild(proc.pid);
       for (const set of this.bound.values()) set.delete(proc.pid);
@@ -324,8 +332,19 @@ export class PtyHost {
     return { pid: proc.pid, pty: h.pty };
   }
 
+  /** A read from the program's PTY: its bytes to the log as they are, their text to the screen and listeners. */
+  private received(h: Hosted, decoder: StringDecoder, bytes: Buffer): void {
+    h.log.write(bytes);
+    const text = decoder.write(bytes);
+    if (text) this.show(h, text);
+  }
+
   private output(h: Hosted, data: string): void {
     h.log.write(data);
+    this.show(h, data);
+  }
+
+  private show(h: Hosted, data: string): void {
     this.screens.write(h, data);
     this.broadcast({ e: 'out', task: h.task, data }, h.task);
   }

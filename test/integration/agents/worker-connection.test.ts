@@ -94,6 +94,36 @@ describe('the connection to the terminal worker', () => {
     expect(history.own.filter((l) => l)).toEqual(['one', 'two', 'started', 'late']);
   });
 
+  it('shows characters split between reads whole: on the screen, in the log and to a listener; the terminal edits its input as UTF-8', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    let seen = '';
+    const logFile = join(repo.dir, '.git', 't1.log');
+    const host = worker.host(1, { file: logFile, maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, (data) => (seen += data));
+    host.listen?.(true);
+    await host.screen!.settle();
+    const text = 'price 5€, party 🎉, café ✓';
+    // Byte by byte with a pause between, so that the PTY's reads end inside the characters; then the terminal's input mode.
+    const script = [
+      `const bytes = Buffer.from(${JSON.stringify(text + '\n')});`,
+      "const mode = require('node:child_process').execSync('stty -a', { stdio: ['inherit', 'pipe', 'inherit'] }).toString();",
+      'let i = 0;',
+      "const next = () => i < bytes.length ? process.stdout.write(bytes.subarray(i, ++i), () => setTimeout(next, 15)) : console.log(/(^|\\s)iutf8/.test(mode) ? 'input utf8' : 'input bytes');",
+      'next();',
+    ].join('\n');
+    const proc = await host.run([process.execPath, '-e', script], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: false });
+    expect(await proc.exited).toEqual({ exitCode: 0, signal: null });
+    const expected = `${text}\r\ninput utf8\r\n`;
+    await waitFor(() => seen.includes('input '), { what: 'the whole output at the listener', describe: () => JSON.stringify(seen) });
+    expect(seen).toBe(expected);
+    const history = await host.screen!.history(false);
+    expect(history.own.filter((l) => l)).toEqual([text, 'input utf8']);
+    await waitFor(() => host.screen!.tail().includes('input utf8'), { what: 'the summary of the screen', describe: () => JSON.stringify(host.screen!.tail()) });
+    expect(host.screen!.tail()).toEqual([text, 'input utf8']);
+    await host.drain();
+    expect(readFileSync(logFile)).toEqual(Buffer.from(expected));
+  });
+
   it('reconnects when only the connection broke: the agent runs on and its real exit arrives', async () => {
     repo = createTempRepo();
     worker = terminalWorker(repo.dir);
