@@ -296,6 +296,12 @@ export class PtyHost {
     const h = this.get(p.task);
     const [file, ...args] = p.argv;
     if (!file) throw new Error('run needs a program');
+    // One program per terminal: a second would take over the first one's screen and log. Reached
+    // when two repositories share a host's dir, whose task numbers clash (the open was refused).
+    if (h.proc)
+      throw new Error(
+        `task #${p.task}'s terminal on this worker still runs pid ${h.proc.pid} (its log is ${h.log.file}); if that is another repository's task, give this repository its own dir under hosts:`,
+      );
     h.cols = p.cols;
     h.rows = p.rows;
     h.screen?.resize(p.cols, p.rows);

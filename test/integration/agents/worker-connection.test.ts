@@ -23,9 +23,13 @@ afterEach(async () => {
   }
 });
 
-function terminalWorker(dir: string): TerminalWorker {
+function workerOpts(dir: string): ConstructorParameters<typeof TerminalWorker>[0] {
   const paths = musterPaths(locateRepo(dir));
-  return new TerminalWorker({ socketPath: paths.workerSocketPath, logFile: paths.workerLog, bin: BIN, cwd: dir });
+  return { socketPath: paths.workerSocketPath, logFile: paths.workerLog, bin: BIN, cwd: dir };
+}
+
+function terminalWorker(dir: string): TerminalWorker {
+  return new TerminalWorker(workerOpts(dir));
 }
 
 function env(): Record<string, string> {
@@ -177,6 +181,28 @@ describe('the connection to the terminal worker', () => {
     // Before the fix it idled on for a minute after the supervisor had gone, writing its files into the repository.
     await waitFor(() => !isAlive(started), { what: 'that worker to exit' });
     expect(existsSync(musterPaths(locateRepo(repo.dir)).workerSocketPath)).toBe(false);
+  });
+
+  it('refuses a second program in a terminal whose program still runs, as when two repositories on one host share a task number', async () => {
+    repo = createTempRepo();
+    worker = terminalWorker(repo.dir);
+    const first = worker.host(3, { file: join(repo.dir, '.git', 'one.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
+    const p = program(repo.dir);
+    const running = await first.run(p.argv, { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true });
+    // Another repository's task #3 on the same worker: its open is refused (it names the other log), and so must its run be.
+    const other = new TerminalWorker(workerOpts(repo.dir));
+    const second = other.host(3, { file: join(repo.dir, '.git', 'two.log'), maxBytes: 1 << 20, keep: 1 }, { cols: 80, rows: 24 }, 100, () => undefined);
+    try {
+      await expect(second.run(['sh', '-c', 'echo intruder; sleep 100'], { cwd: repo.dir, env: env(), cols: 80, rows: 24, outlives: true })).rejects.toThrow(
+        `task #3's terminal on this worker still runs pid ${running.pid} (its log is ${join(repo.dir, '.git', 'one.log')}); if that is another repository's task, give this repository its own dir under hosts:`,
+      );
+    } finally {
+      other.detach();
+    }
+    expect(isAlive(running.pid)).toBe(true);
+    repo.write('.git/go', '');
+    expect(await running.exited).toEqual({ exitCode: 3, signal: null });
+    expect(readFileSync(join(repo.dir, '.git', 'one.log'), 'utf8')).not.toContain('intruder');
   });
 
   it('gives up on a worker that does not answer (stopped): start fails with a clear error instead of hanging', async () => {
