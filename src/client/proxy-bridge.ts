@@ -1,9 +1,9 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Caller } from '../protocol/methods.js';
 import { encode, LineSplitter } from '../protocol/ndjson.js';
+import { homeDir } from '../paths/home-dir.js';
 import { prepareSocketDir, UnsafeSocketDirError } from '../paths/muster-paths.js';
 import { isNotListening, pathsFor, startInBackground } from './connect.js';
 import { EXIT_NOT_RUNNING } from './ssh-transport.js';
@@ -19,13 +19,8 @@ export interface ProxyOptions {
   say: (message: string) => void;
 }
 
-/** `os.homedir()`, with node:os loaded on first use: every CLI command imports this module, only `muster proxy` runs it. */
-function homedir(): string {
-  return (createRequire(import.meta.url)('node:os') as typeof import('node:os')).homedir();
-}
-
 /** A directory as the remote shell would have expanded it, had we not quoted it. */
-export function expandHome(path: string, home = homedir()): string {
+export function expandHome(path: string, home = homeDir()): string {
   if (path === '~') return home;
   if (path.startsWith('~/')) return resolve(home, path.slice(2));
   return path;

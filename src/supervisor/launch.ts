@@ -184,7 +184,8 @@ async function runSetup(l: LaunchServices, id: TaskId, worktree: string, session
   await sup.patchTask(id, { setup: { done: [...commands], complete: true } });
 }
 
-function mustGet(sup: StateCell, id: TaskId): Task {
+/** The task, which a launch needs to go on: one deleted meanwhile fails it. */
+export function mustGet(sup: Pick<StateCell, 'state'>, id: TaskId): Task {
   const t = getTask(sup.state, id);
   if (!t) throw new LaunchError(`task ${formatId(id)} disappeared while starting`);
   return t;

@@ -1,13 +1,12 @@
 import { basename, posix } from 'node:path';
 import { agentArgv, agentEnv, execFailure } from '../core/agent-launch.js';
-import { getTask } from '../core/task-queue.js';
-import { formatId, type Task, type TaskId } from '../core/task.js';
+import { formatId, type TaskId } from '../core/task.js';
 import { git, resolveCommit } from '../adapters/git/git.js';
 import { pushBranch } from '../adapters/git/remote-git.js';
 import { readPrompt } from '../adapters/store/prompt-files.js';
 import { agentPresets } from '../config/schema.js';
 import { wireAgent } from './agent-wiring.js';
-import { LaunchError, mustStillLaunch, type LaunchServices } from './launch.js';
+import { LaunchError, mustGet, mustStillLaunch, type LaunchServices } from './launch.js';
 import { pauseAt } from '../adapters/proc/test-pause.js';
 
 /**
@@ -103,10 +102,4 @@ export async function launchRemoteTask(l: LaunchServices, id: TaskId): Promise<v
   });
   remotes.attached.add(id);
   await l.sessions.started(id, session, pid, null, task.handoffFrom !== null);
-}
-
-function mustGet(sup: LaunchServices['cell'], id: TaskId): Task {
-  const t = getTask(sup.state, id);
-  if (!t) throw new LaunchError(`task ${formatId(id)} disappeared while starting`);
-  return t;
 }

@@ -87,7 +87,7 @@ const IO_EXCEPTIONS: Record<string, { modules: string[]; why: string }> = {
     why: 'the socket directory is created owner-only by whoever comes first, client or supervisor; a long path is shortened by a hash under the runtime dir',
   },
   'src/paths/package-root.ts': { modules: ['node:fs', 'node:url'], why: "finds muster's own install (its package.json) to run itself again" },
-  'src/paths/fleet-file.ts': { modules: ['node:module', 'node:os'], why: "the fleet file lives under the user's home" },
+  'src/paths/home-dir.ts': { modules: ['node:module', 'node:os'], why: "the user's home (the fleet file, a remote `~`), with node:os loaded on first use" },
   'src/config/load.ts': { modules: ['node:fs'], why: 'reads config.yaml, for the supervisor and for `muster init` and the CLI alike' },
   'src/config/fleet.ts': { modules: ['node:fs', 'node:os'], why: "reads the fleet file in the user's home, on the client side only" },
   'src/config/default-file.ts': { modules: ['node:fs'], why: '`muster init` looks at the repository (package.json, PATH) to fill in the template' },
@@ -101,7 +101,7 @@ const IO_EXCEPTIONS: Record<string, { modules: string[]; why: string }> = {
     why: 'reaches a remote supervisor through OpenSSH, as the client',
   },
   'src/client/proxy-bridge.ts': {
-    modules: ['node:net', 'node:module', 'node:os', 'node:stream'],
+    modules: ['node:net', 'node:stream'],
     why: '`muster proxy`: the remote end of the ssh transport, piping stdio to the socket',
   },
   'src/client/owner-pid.ts': { modules: ['node:fs'], why: "reads /proc to name the operator's process the supervisor sees as caller" },
